@@ -1,0 +1,337 @@
+//! Every setting of the app: read from the environment (and `.env` via dotenvy), given
+//! defaults, validated once at start-up, and carried as one struct.
+
+use std::fmt;
+
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use time::Duration;
+
+/// Secrets shorter than this are refused: HS256 keys should carry at least 256 bits.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// A wrong setting: which variable, and what is wrong with it. Printed as one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            var,
+            message: message.into(),
+        }
+    }
+}
+
+/// One signing secret plus, during a key rotation, the one it replaced.
+#[derive(Clone)]
+pub struct SecretPair {
+    pub current: SecretString,
+    pub previous: Option<SecretString>,
+}
+
+impl fmt::Debug for SecretPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretPair")
+            .field("current", &"[redacted]")
+            .field("previous", &self.previous.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub database_url: String,
+    pub access_secret: SecretPair,
+    pub refresh_secret: SecretPair,
+    /// True when no secrets were configured and random ones were made for this run only.
+    pub secrets_generated: bool,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub session_max_lifetime: Duration,
+    pub refresh_reuse_grace: Duration,
+    pub demo_mode: bool,
+    pub demo_users: bool,
+}
+
+impl Config {
+    /// Reads `.env` (if present, without overriding the real environment) and then the
+    /// environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is the normal case; a broken one is worth stopping for.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(ConfigError::new(".env", e.to_string())),
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the config from any source of variables, so tests need not touch the process
+    /// environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let host = get("HOST").unwrap_or_else(|| "127.0.0.1".into());
+        let port = match get("PORT") {
+            None => 8080,
+            Some(v) => v
+                .parse::<u16>()
+                .map_err(|_| ConfigError::new("PORT", format!("not a port number: {v:?}")))?,
+        };
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".into());
+        if !database_url.starts_with("sqlite:") {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                format!("must be a sqlite: URL, e.g. sqlite://data/app.db (got {database_url:?})"),
+            ));
+        }
+
+        let access = get("ACCESS_SECRET");
+        let refresh = get("REFRESH_SECRET");
+        let secrets_generated = access.is_none() && refresh.is_none();
+        let access_current = match access {
+            Some(s) => checked_secret("ACCESS_SECRET", s)?,
+            None if secrets_generated => random_secret(),
+            None => {
+                return Err(ConfigError::new(
+                    "ACCESS_SECRET",
+                    "must be set when REFRESH_SECRET is set",
+                ));
+            }
+        };
+        let refresh_current = match refresh {
+            Some(s) => checked_secret("REFRESH_SECRET", s)?,
+            None if secrets_generated => random_secret(),
+            None => {
+                return Err(ConfigError::new(
+                    "REFRESH_SECRET",
+                    "must be set when ACCESS_SECRET is set",
+                ));
+            }
+        };
+        if access_current.expose_secret() == refresh_current.expose_secret() {
+            return Err(ConfigError::new(
+                "REFRESH_SECRET",
+                "must differ from ACCESS_SECRET, so one kind of token can never pass for the other",
+            ));
+        }
+        let access_previous = get("ACCESS_SECRET_PREVIOUS")
+            .map(|s| checked_secret("ACCESS_SECRET_PREVIOUS", s))
+            .transpose()?;
+        let refresh_previous = get("REFRESH_SECRET_PREVIOUS")
+            .map(|s| checked_secret("REFRESH_SECRET_PREVIOUS", s))
+            .transpose()?;
+
+        let duration = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => parse_duration(&v).map_err(|m| ConfigError::new(name, m)),
+            }
+        };
+        let access_token_ttl = duration("ACCESS_TOKEN_TTL", Duration::days(1))?;
+        let refresh_token_ttl = duration("REFRESH_TOKEN_TTL", Duration::days(7))?;
+        let session_max_lifetime = duration("SESSION_MAX_LIFETIME", Duration::days(30))?;
+        let refresh_reuse_grace = duration("REFRESH_REUSE_GRACE", Duration::seconds(30))?;
+        if session_max_lifetime < refresh_token_ttl {
+            return Err(ConfigError::new(
+                "SESSION_MAX_LIFETIME",
+                "must be at least REFRESH_TOKEN_TTL, or a kept session would end before its first refresh",
+            ));
+        }
+
+        let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => parse_bool(&v).ok_or_else(|| {
+                    ConfigError::new(name, format!("expected true or false, got {v:?}"))
+                }),
+            }
+        };
+
+        Ok(Config {
+            host,
+            port,
+            database_url,
+            access_secret: SecretPair {
+                current: access_current,
+                previous: access_previous,
+            },
+            refresh_secret: SecretPair {
+                current: refresh_current,
+                previous: refresh_previous,
+            },
+            secrets_generated,
+            access_token_ttl,
+            refresh_token_ttl,
+            session_max_lifetime,
+            refresh_reuse_grace,
+            demo_mode: flag("DEMO_MODE", false)?,
+            demo_users: flag("DEMO_USERS", true)?,
+        })
+    }
+}
+
+fn checked_secret(var: &'static str, value: String) -> Result<SecretString, ConfigError> {
+    if value.len() < MIN_SECRET_BYTES {
+        return Err(ConfigError::new(
+            var,
+            format!(
+                "must be at least {MIN_SECRET_BYTES} bytes long (got {})",
+                value.len()
+            ),
+        ));
+    }
+    Ok(SecretString::from(value))
+}
+
+fn random_secret() -> SecretString {
+    let mut bytes = [0u8; 48];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    use base64::Engine;
+    SecretString::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// `30s`, `15m`, `12h`, `7d`, or plain seconds. Zero and negative lifetimes make no sense.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let bad =
+        || format!("expected a duration like 30s, 15m, 12h, 7d or plain seconds, got {text:?}");
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let seconds_per_unit = match unit.trim() {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    let seconds = n.checked_mul(seconds_per_unit).ok_or_else(bad)?;
+    // Ten years is far past any sane token lifetime, and keeps timestamp arithmetic safe.
+    if seconds <= 0 || seconds > 10 * 365 * 86_400 {
+        return Err(format!(
+            "must be between 1 second and 10 years, got {text:?}"
+        ));
+    }
+    Ok(Duration::seconds(seconds))
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    #[test]
+    fn defaults_work_with_an_empty_environment() {
+        let c = config(&[]).unwrap();
+        assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 8080));
+        assert_eq!(c.database_url, "sqlite://data/app.db");
+        assert!(c.secrets_generated);
+        assert_ne!(
+            c.access_secret.current.expose_secret(),
+            c.refresh_secret.current.expose_secret()
+        );
+        assert_eq!(c.access_token_ttl, Duration::days(1));
+        assert_eq!(c.refresh_token_ttl, Duration::days(7));
+        assert_eq!(c.session_max_lifetime, Duration::days(30));
+        assert_eq!(c.refresh_reuse_grace, Duration::seconds(30));
+        assert!(c.demo_users && !c.demo_mode);
+    }
+
+    #[test]
+    fn durations_read_units_and_plain_seconds() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::seconds(30)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::minutes(15)));
+        assert_eq!(parse_duration("12h"), Ok(Duration::hours(12)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::days(7)));
+        assert_eq!(parse_duration("90"), Ok(Duration::seconds(90)));
+        for bad in ["", "0", "-5s", "5w", "1.5h", "s", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_short_secret_names_its_variable() {
+        let err = config(&[("ACCESS_SECRET", "short"), ("REFRESH_SECRET", B)]).unwrap_err();
+        assert_eq!(err.var, "ACCESS_SECRET");
+        assert!(
+            err.to_string()
+                .starts_with("ACCESS_SECRET: must be at least 32 bytes")
+        );
+    }
+
+    #[test]
+    fn equal_secrets_are_refused() {
+        let err = config(&[("ACCESS_SECRET", A), ("REFRESH_SECRET", A)]).unwrap_err();
+        assert_eq!(err.var, "REFRESH_SECRET");
+    }
+
+    #[test]
+    fn only_one_secret_set_is_refused() {
+        assert_eq!(
+            config(&[("ACCESS_SECRET", A)]).unwrap_err().var,
+            "REFRESH_SECRET"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        assert_eq!(config(&[("PORT", "http")]).unwrap_err().var, "PORT");
+        assert_eq!(
+            config(&[("ACCESS_TOKEN_TTL", "soon")]).unwrap_err().var,
+            "ACCESS_TOKEN_TTL"
+        );
+        assert_eq!(
+            config(&[("DEMO_MODE", "maybe")]).unwrap_err().var,
+            "DEMO_MODE"
+        );
+        assert_eq!(
+            config(&[("DATABASE_URL", "postgres://x")]).unwrap_err().var,
+            "DATABASE_URL"
+        );
+        assert_eq!(
+            config(&[("SESSION_MAX_LIFETIME", "1d")]).unwrap_err().var,
+            "SESSION_MAX_LIFETIME"
+        );
+    }
+
+    #[test]
+    fn configured_secrets_are_kept() {
+        let c = config(&[("ACCESS_SECRET", A), ("REFRESH_SECRET", B)]).unwrap();
+        assert!(!c.secrets_generated);
+        assert_eq!(c.access_secret.current.expose_secret(), A);
+        assert!(format!("{c:?}").contains("[redacted]") && !format!("{c:?}").contains(A));
+    }
+}
