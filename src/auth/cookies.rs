@@ -1,0 +1,80 @@
+//! The one place that builds or clears `access_jwt` and `refresh_jwt`, so their attributes
+//! can never drift apart: `HttpOnly` (page scripts cannot read them), `Secure` (HTTPS only;
+//! browsers make an exception for http://localhost), `SameSite=Strict` (never sent on a
+//! request another site starts), `Path=/`, and no `Domain` (this host only).
+
+use actix_web::cookie::time::{Duration, OffsetDateTime};
+use actix_web::cookie::{Cookie, SameSite};
+
+pub const ACCESS_COOKIE: &str = "access_jwt";
+pub const REFRESH_COOKIE: &str = "refresh_jwt";
+
+fn base(name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+/// The access cookie. `max_age: None` makes it a session cookie, gone when the browser
+/// closes: what a login without "keep me logged in" gets.
+pub fn access(token: String, max_age: Option<Duration>) -> Cookie<'static> {
+    let mut cookie = base(ACCESS_COOKIE, token);
+    if let Some(age) = max_age {
+        cookie.set_max_age(age);
+    }
+    cookie
+}
+
+/// The refresh cookie: always persistent, as long-lived as the token inside.
+pub fn refresh(token: String, max_age: Duration) -> Cookie<'static> {
+    let mut cookie = base(REFRESH_COOKIE, token);
+    cookie.set_max_age(max_age);
+    cookie
+}
+
+/// A cookie that makes the browser drop `name`: same attributes, empty, already expired.
+pub fn clear(name: &'static str) -> Cookie<'static> {
+    let mut cookie = base(name, String::new());
+    cookie.set_max_age(Duration::ZERO);
+    cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
+    cookie
+}
+
+pub fn clear_both() -> [Cookie<'static>; 2] {
+    [clear(ACCESS_COOKIE), clear(REFRESH_COOKIE)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cookie_carries_the_same_protections() {
+        for c in [
+            access("t".into(), None),
+            access("t".into(), Some(Duration::days(1))),
+            refresh("t".into(), Duration::days(7)),
+            clear(ACCESS_COOKIE),
+        ] {
+            let text = c.to_string();
+            for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+                assert!(text.contains(attr), "{text} lacks {attr}");
+            }
+            assert!(!text.contains("Domain"), "{text}");
+        }
+    }
+
+    #[test]
+    fn session_and_persistent_access_cookies() {
+        assert!(!access("t".into(), None).to_string().contains("Max-Age"));
+        assert!(
+            access("t".into(), Some(Duration::days(1)))
+                .to_string()
+                .contains("Max-Age=86400")
+        );
+        assert!(clear(REFRESH_COOKIE).to_string().contains("Max-Age=0"));
+    }
+}

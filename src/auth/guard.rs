@@ -1,0 +1,143 @@
+//! The HTTP edge of authentication: takes the access token from the `access_jwt` cookie or an
+//! `Authorization: Bearer` header and the refresh token from `refresh_jwt`, lets `flow::resolve`
+//! decide, and hands the handler an [`Authenticated`] that writes any renewed cookies onto the
+//! response. A refusal becomes a 401 (`Not Authorized`) for API clients or a redirect to the
+//! login page for browsers, clearing stale cookies either way.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::Cookie;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+
+use super::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE};
+use super::flow::{self, FlowEvent, Identity, NewCookie, Verdict};
+use crate::app::AppState;
+use crate::error::{AppError, NOT_AUTHORIZED};
+use crate::web::negotiate;
+
+/// A request whose tokens check out.
+pub struct Authenticated {
+    pub identity: Box<Identity>,
+    /// What the server did for this request, in order (the teaching timeline).
+    pub events: Vec<FlowEvent>,
+    /// How the access token travelled: `cookie` or `bearer`.
+    pub access_via: &'static str,
+    set_cookies: Vec<Cookie<'static>>,
+}
+
+impl Authenticated {
+    /// Adds the cookies this request renewed (if any) to the response.
+    pub fn write_cookies(&self, response: &mut HttpResponse) {
+        for cookie in &self.set_cookies {
+            // Only fails on a cookie that is not a valid header value; ours always are.
+            let _ = response.add_cookie(cookie);
+        }
+    }
+
+    /// Whether this request renewed the cookie `name`.
+    pub fn renewed(&self, name: &str) -> Option<&Cookie<'static>> {
+        self.set_cookies.iter().find(|c| c.name() == name)
+    }
+}
+
+/// The raw tokens a request carries. Only `Bearer` is taken from `Authorization`; other
+/// schemes (Basic, Digest, ...) are not ours and are ignored.
+pub fn presented_tokens(req: &HttpRequest) -> (Option<String>, Option<String>, &'static str) {
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    let cookie = |name| {
+        req.cookie(name)
+            .map(|c| c.value().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let (access, via) = match bearer {
+        Some(token) => (Some(token), "bearer"),
+        None => (cookie(ACCESS_COOKIE), "cookie"),
+    };
+    (access, cookie(REFRESH_COOKIE), via)
+}
+
+fn to_cookie(name: &'static str, new: NewCookie) -> Cookie<'static> {
+    match name {
+        ACCESS_COOKIE => cookies::access(new.issued.token, new.max_age),
+        _ => cookies::refresh(new.issued.token, new.max_age.unwrap_or_default()),
+    }
+}
+
+/// The answer to a request that must log in (again).
+pub fn rejection(req: &HttpRequest, clear_cookies: bool) -> HttpResponse {
+    let mut response = if negotiate::wants_html(req) {
+        let notice = if clear_cookies {
+            "expired"
+        } else {
+            "login-required"
+        };
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/login?notice={notice}")))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()
+    } else {
+        HttpResponse::Unauthorized()
+            .content_type("text/plain; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(NOT_AUTHORIZED)
+    };
+    if clear_cookies {
+        for cookie in cookies::clear_both() {
+            let _ = response.add_cookie(&cookie);
+        }
+    }
+    response
+}
+
+impl FromRequest for Authenticated {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AppError::internal("application state is not configured"))?
+                .clone();
+            let (access, refresh, access_via) = presented_tokens(&req);
+            let resolution = flow::resolve(&state, access.as_deref(), refresh.as_deref()).await?;
+            match resolution.verdict {
+                Verdict::Authenticated(identity) => {
+                    let mut set_cookies = Vec::new();
+                    if let Some(new) = resolution.new_access {
+                        set_cookies.push(to_cookie(ACCESS_COOKIE, new));
+                    }
+                    if let Some(new) = resolution.new_refresh {
+                        set_cookies.push(to_cookie(REFRESH_COOKIE, new));
+                    }
+                    Ok(Authenticated {
+                        identity,
+                        events: resolution.events,
+                        access_via,
+                        set_cookies,
+                    })
+                }
+                Verdict::Rejected { clear_cookies } => {
+                    Err(actix_web::error::InternalError::from_response(
+                        NOT_AUTHORIZED,
+                        rejection(&req, clear_cookies),
+                    )
+                    .into())
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! Who you are, proven: passwords, tokens, the refresh decision, sessions, and the cookies
+//! that carry them. Only `guard` speaks actix; the rest works on plain values.
+
+pub mod cookies;
+pub mod decide;
+pub mod flow;
+pub mod guard;
+pub mod password;
+pub mod tokens;

@@ -1,0 +1,135 @@
+//! Passwords: argon2id hashing and verification, run on the blocking pool and bounded to the
+//! number of cores, so a login flood queues instead of starving the async workers or eating
+//! memory (each verify holds about 19 MiB).
+
+use std::sync::Arc;
+
+use argon2::password_hash::SaltString;
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+
+use crate::error::AppError;
+
+/// OWASP's argon2id recommendation: 19 MiB of memory, 2 passes, 1 lane.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19_456, 2, 1, None).expect("constant argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// Verified against when a userId is unknown, so that case costs what a wrong password costs.
+    dummy_hash: Arc<str>,
+}
+
+impl Passwords {
+    /// Makes the dummy hash once (one argon2 run, ~30 ms) so it has the real parameters.
+    pub async fn new() -> Result<Self, AppError> {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let permits = Arc::new(Semaphore::new(cores));
+        let dummy = SecretString::from(uuid::Uuid::new_v4().to_string());
+        let dummy_hash = run_blocking(&permits, move || hash_now(&dummy)).await??;
+        Ok(Self {
+            permits,
+            dummy_hash: dummy_hash.into(),
+        })
+    }
+
+    pub async fn hash(&self, password: SecretString) -> Result<String, AppError> {
+        run_blocking(&self.permits, move || hash_now(&password)).await?
+    }
+
+    /// True when `password` matches `stored_hash`. With no stored hash (unknown user) it
+    /// spends the same time on the dummy hash and answers false.
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        stored_hash: Option<String>,
+    ) -> Result<bool, AppError> {
+        let known = stored_hash.is_some();
+        let hash = stored_hash.unwrap_or_else(|| self.dummy_hash.to_string());
+        let matched = run_blocking(&self.permits, move || verify_now(&password, &hash)).await?;
+        Ok(known && matched)
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    permits: &Arc<Semaphore>,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let permit = permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let result = work();
+        drop(permit);
+        result
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
+pub fn hash_now(password: &SecretString) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    argon2()
+        .hash_password(password.expose_secret().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::internal(e.to_string()))
+}
+
+fn verify_now(password: &SecretString, hash: &str) -> bool {
+    // A stored hash that does not parse can never match; it is not the client's fault, so log it.
+    match PasswordHash::new(hash) {
+        Ok(parsed) => argon2()
+            .verify_password(password.expose_secret().as_bytes(), &parsed)
+            .is_ok(),
+        Err(e) => {
+            tracing::error!(error = %e, "a stored password hash does not parse");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
+        let passwords = Passwords::new().await.unwrap();
+        let hash = passwords.hash(SecretString::from("1234")).await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            passwords
+                .verify(SecretString::from("1234"), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !passwords
+                .verify(SecretString::from("12345"), Some(hash))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_users_never_verify() {
+        let passwords = Passwords::new().await.unwrap();
+        assert!(
+            !passwords
+                .verify(SecretString::from("anything"), None)
+                .await
+                .unwrap()
+        );
+    }
+}
