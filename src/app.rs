@@ -1,0 +1,179 @@
+//! Builds the server: database pool and migrations, the demo user, middleware and routes.
+//! `Application::build` binds its listener first, so tests can ask for port 0 and learn the
+//! real port before any request is made.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::time::Duration as StdDuration;
+
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use secrecy::SecretString;
+use sqlx::SqlitePool;
+
+use crate::auth::password::Passwords;
+use crate::auth::tokens::Tokens;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::store::{self, sessions, users};
+use crate::web::{login, logout, negotiate, pages, security, userinfo};
+
+/// Everything a handler may need, shared by all workers.
+pub struct AppState {
+    pub config: Config,
+    pub pool: SqlitePool,
+    pub tokens: Tokens,
+    pub passwords: Passwords,
+    pub clock: SharedClock,
+}
+
+pub type StartError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How often expired and revoked sessions are swept out of the database.
+const PRUNE_EVERY: StdDuration = StdDuration::from_secs(15 * 60);
+
+/// The course's demo user, created at start-up while `DEMO_USERS` is on.
+pub const DEMO_USER_ID: &str = "kimcoding";
+pub const DEMO_PASSWORD: &str = "1234";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
+        let listener = TcpListener::bind((config.host.as_str(), config.port))
+            .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+        let port = listener.local_addr()?.port();
+        let pool = store::connect(&config.database_url)
+            .await
+            .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
+        let passwords = Passwords::new().await?;
+        let tokens = Tokens::new(&config);
+        let state = web::Data::new(AppState {
+            config,
+            pool,
+            tokens,
+            passwords,
+            clock,
+        });
+
+        if state.config.demo_users {
+            seed_demo_user(&state).await?;
+        }
+        let pruned = sessions::prune(&state.pool, state.clock.now()).await?;
+        if pruned > 0 {
+            tracing::info!(pruned, "removed ended sessions");
+        }
+
+        let server = HttpServer::new({
+            let state = state.clone();
+            let static_dir = static_dir();
+            move || {
+                App::new()
+                    .app_data(state.clone())
+                    .app_data(web::PayloadConfig::new(negotiate::MAX_BODY_BYTES))
+                    .wrap(ErrorHandlers::new().default_handler(pages::html_errors))
+                    .wrap(from_fn(security::same_origin))
+                    .wrap(security::headers())
+                    .route("/", web::get().to(pages::home))
+                    .route("/healthz", web::get().to(pages::healthz))
+                    .service(
+                        web::resource("/login")
+                            .route(web::get().to(login::form))
+                            .route(web::post().to(login::submit)),
+                    )
+                    .service(web::resource("/userinfo").route(web::get().to(userinfo::show)))
+                    .service(web::resource("/logout").route(web::post().to(logout::submit)))
+                    .service(
+                        web::scope("/static")
+                            .wrap(
+                                DefaultHeaders::new()
+                                    .add((header::CACHE_CONTROL, "public, max-age=3600")),
+                            )
+                            .service(
+                                actix_files::Files::new("", &static_dir)
+                                    .use_etag(true)
+                                    .use_last_modified(true),
+                            ),
+                    )
+                    .default_service(web::to(pages::not_found))
+            }
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the server is stopped, sweeping ended sessions now and then.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let state = self.state.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(PRUNE_EVERY);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(e) = sessions::prune(&state.pool, state.clock.now()).await {
+                    tracing::warn!(error = %e, "could not prune sessions");
+                }
+            }
+        });
+        let result = self.server.await;
+        sweeper.abort();
+        result
+    }
+}
+
+/// `static/` beside the working directory, else the one in the source tree (so `cargo run`
+/// works from any folder of the checkout).
+fn static_dir() -> PathBuf {
+    let local = PathBuf::from("static");
+    if local.join("style.css").is_file() {
+        local
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static")
+    }
+}
+
+/// Creates the course's demo user if it is missing; an existing one is never touched.
+async fn seed_demo_user(state: &AppState) -> Result<(), StartError> {
+    if users::exists(&state.pool, DEMO_USER_ID).await? {
+        return Ok(());
+    }
+    let hash = state
+        .passwords
+        .hash(SecretString::from(DEMO_PASSWORD))
+        .await?;
+    let demo = users::NewUser {
+        user_id: DEMO_USER_ID,
+        password_hash: &hash,
+        email: "kimcoding@authstates.com",
+        name: "김코딩",
+        position: "Frontend Developer",
+        location: "Seoul, South Korea",
+        bio: "Learning how cookies, JWTs and sessions fit together — one request at a time.",
+    };
+    if users::insert(&state.pool, &demo, state.clock.now())
+        .await?
+        .is_some()
+    {
+        tracing::info!(user = DEMO_USER_ID, "created the demo user");
+    }
+    Ok(())
+}

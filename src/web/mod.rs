@@ -1,0 +1,8 @@
+//! The HTTP surface: one module per page or route group. Templates are filled only here.
+
+pub mod login;
+pub mod logout;
+pub mod negotiate;
+pub mod pages;
+pub mod security;
+pub mod userinfo;
