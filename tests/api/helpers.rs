@@ -1,0 +1,228 @@
+//! Spawns the real server on port 0 with a fresh SQLite file and a clock the test moves.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix_web::cookie::Cookie;
+use jwt_cookie_lab::app::{AppState, Application};
+use jwt_cookie_lab::clock::ManualClock;
+use jwt_cookie_lab::config::Config;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const ACCESS_SECRET: &str = "test-access-secret-0123456789-abcdefghijklmnop";
+pub const REFRESH_SECRET: &str = "test-refresh-secret-0123456789-abcdefghijklmnop";
+pub const DEMO_USER: &str = "kimcoding";
+pub const DEMO_PASSWORD: &str = "1234";
+
+pub struct TestApp {
+    pub address: String,
+    pub clock: Arc<ManualClock>,
+    pub client: reqwest::Client,
+    pub state: actix_web::web::Data<AppState>,
+    pub settings: Vec<(String, String)>,
+    // Dropped last: the database lives here.
+    pub dir: Arc<TempDir>,
+}
+
+/// A server with the default settings.
+pub async fn spawn() -> TestApp {
+    spawn_with(&[]).await
+}
+
+/// A server with some settings changed, e.g. `[("ACCESS_TOKEN_TTL", "30s")]`.
+pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("a temp dir"));
+    start(dir, ManualClock::starting_now(), overrides).await
+}
+
+async fn start(dir: Arc<TempDir>, clock: Arc<ManualClock>, overrides: &[(&str, &str)]) -> TestApp {
+    let db = dir.path().join("app.db");
+    let mut settings: Vec<(String, String)> = vec![
+        ("HOST".into(), "127.0.0.1".into()),
+        ("PORT".into(), "0".into()),
+        ("DATABASE_URL".into(), format!("sqlite://{}", db.display())),
+        ("ACCESS_SECRET".into(), ACCESS_SECRET.into()),
+        ("REFRESH_SECRET".into(), REFRESH_SECRET.into()),
+    ];
+    for (k, v) in overrides {
+        settings.retain(|(name, _)| name != k);
+        settings.push((k.to_string(), v.to_string()));
+    }
+    let map: HashMap<String, String> = settings.iter().cloned().collect();
+    let config = Config::from_lookup(|name| map.get(name).cloned()).expect("valid test settings");
+    let app = Application::build(config, clock.clone())
+        .await
+        .expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    TestApp {
+        address,
+        clock,
+        client,
+        state,
+        settings,
+        dir,
+    }
+}
+
+impl TestApp {
+    /// A second server on the same database and clock, as after a restart.
+    pub async fn restart(&self) -> TestApp {
+        let overrides: Vec<(&str, &str)> = self
+            .settings
+            .iter()
+            .filter(|(k, _)| k != "DATABASE_URL")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        start(self.dir.clone(), self.clock.clone(), &overrides).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// The course's JSON login.
+    pub async fn login_json(&self, user: &str, password: &str, keep: bool) -> Response {
+        self.client
+            .post(self.url("/login"))
+            .json(&json!({ "loginInfo": { "userId": user, "password": password }, "checkedKeepLogin": keep }))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// The HTML form's login, as a browser sends it.
+    pub async fn login_form(&self, user: &str, password: &str, keep: bool) -> Response {
+        let mut form = vec![("userId", user), ("password", password)];
+        if keep {
+            form.push(("checkedKeepLogin", "on"));
+        }
+        self.client
+            .post(self.url("/login"))
+            .header(header::ACCEPT, "text/html")
+            .form(&form)
+            .send()
+            .await
+            .expect("form login request")
+    }
+
+    /// Logs the demo user in and returns the cookies the server set.
+    pub async fn logged_in(&self, keep: bool) -> Jar {
+        let response = self.login_json(DEMO_USER, DEMO_PASSWORD, keep).await;
+        assert_eq!(response.status(), StatusCode::FOUND);
+        let mut jar = Jar::default();
+        jar.take(&response);
+        jar
+    }
+
+    /// `GET path` with the jar's cookies, as JSON client (`html: false`) or browser.
+    pub async fn get(&self, path: &str, jar: &Jar, html: bool) -> Response {
+        let mut request = self.client.get(self.url(path)).headers(jar.headers());
+        if html {
+            request = request.header(header::ACCEPT, "text/html");
+        }
+        request.send().await.expect("GET request")
+    }
+
+    pub async fn post(&self, path: &str, jar: &Jar, html: bool) -> Response {
+        let mut request = self.client.post(self.url(path)).headers(jar.headers());
+        if html {
+            request = request.header(header::ACCEPT, "text/html");
+        }
+        request.send().await.expect("POST request")
+    }
+
+    pub async fn userinfo(&self, jar: &Jar) -> Response {
+        self.get("/userinfo", jar, false).await
+    }
+}
+
+/// The cookies a response set, parsed, by name.
+pub fn set_cookies(response: &Response) -> HashMap<String, Cookie<'static>> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| Cookie::parse(v.to_owned()).ok())
+        .map(|c| (c.name().to_owned(), c))
+        .collect()
+}
+
+/// A tiny cookie jar that keeps what the server set, like a browser would for our cookies.
+#[derive(Default, Clone, Debug)]
+pub struct Jar {
+    pub cookies: HashMap<String, String>,
+}
+
+impl Jar {
+    /// Applies a response's Set-Cookie headers: new values replace, expired ones delete.
+    pub fn take(&mut self, response: &Response) {
+        for (name, cookie) in set_cookies(response) {
+            let expired = cookie
+                .max_age()
+                .is_some_and(|age| age.is_zero() || age.is_negative());
+            if expired || cookie.value().is_empty() {
+                self.cookies.remove(&name);
+            } else {
+                self.cookies.insert(name, cookie.value().to_owned());
+            }
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.cookies.insert(name.into(), value.into());
+        self
+    }
+
+    pub fn without(mut self, name: &str) -> Self {
+        self.cookies.remove(name);
+        self
+    }
+
+    pub fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if !self.cookies.is_empty() {
+            let line: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_str(&line.join("; ")).expect("a cookie header"),
+            );
+        }
+        headers
+    }
+}
+
+pub async fn body_json(response: Response) -> Value {
+    response.json().await.expect("a JSON body")
+}
+
+/// The claims of a token, read the way anyone can: Base64URL is not encryption.
+pub fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT has a payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
