@@ -6,5 +6,6 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod i18n;
 pub mod store;
 pub mod web;

@@ -1,16 +1,81 @@
 //! Small pages and the pieces every page shares: `/`, `/healthz`, the 404 answer, rendering,
 //! and turning error responses into HTML pages for browsers.
 
-use actix_web::HttpResponse;
+use actix_web::body::MessageBody;
 use actix_web::body::{BoxBody, EitherBody};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::ServiceRequest;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::negotiate;
 use crate::auth::guard::Authenticated;
 use crate::error::{AppError, ErrorMessage};
+use crate::i18n::{Lang, Texts};
+
+/// What every page's frame needs: the language, its strings, and the navigation state.
+pub struct Chrome {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub logged_in: bool,
+    /// Which navigation entry is this page (`userinfo`, `sessions`, `login`, ...).
+    pub current: &'static str,
+}
+
+pub const LANG_COOKIE: &str = "lang";
+
+/// The language of this request: `?lang=`, else the `lang` cookie, else `Accept-Language`.
+pub fn lang(req: &HttpRequest) -> Lang {
+    let query = lang_query(req.query_string());
+    let cookie = req.cookie(LANG_COOKIE);
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::choose(query.as_deref(), cookie.as_ref().map(|c| c.value()), accept)
+}
+
+fn lang_query(query: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v)
+}
+
+pub fn chrome(req: &HttpRequest, logged_in: bool, current: &'static str) -> Chrome {
+    let lang = lang(req);
+    Chrome {
+        lang,
+        t: lang.texts(),
+        logged_in,
+        current,
+    }
+}
+
+/// Remembers a language picked with `?lang=` in a cookie, so the next page keeps it.
+pub async fn remember_lang(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let picked = lang_query(req.query_string())
+        .as_deref()
+        .and_then(Lang::parse);
+    let mut res = next.call(req).await?;
+    if let Some(lang) = picked {
+        let cookie = Cookie::build(LANG_COOKIE, lang.code())
+            .path("/")
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let _ = res.response_mut().add_cookie(&cookie);
+    }
+    Ok(res)
+}
 
 /// Renders a compiled template as an HTML response.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
@@ -49,6 +114,7 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    chrome: Chrome,
     status: String,
     message: String,
 }
@@ -72,6 +138,7 @@ pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         .map(|m| m.0.clone())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
     let page = ErrorPage {
+        chrome: chrome(res.request(), false, ""),
         status: format!(
             "{} {}",
             status.as_u16(),

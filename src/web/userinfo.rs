@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::negotiate;
-use super::pages::render;
+use super::pages::{Chrome, chrome, render};
 use crate::auth::flow::FlowEvent;
 use crate::auth::guard::Authenticated;
 use crate::error::AppError;
@@ -14,6 +14,7 @@ use crate::store::users::User;
 #[derive(Template)]
 #[template(path = "userinfo.html")]
 struct UserInfoPage<'a> {
+    chrome: Chrome,
     user: &'a User,
     events: &'a [FlowEvent],
     access_via: &'a str,
@@ -24,6 +25,7 @@ pub async fn show(req: HttpRequest, auth: Authenticated) -> Result<HttpResponse,
     let identity = &auth.identity;
     let mut response = if negotiate::wants_html(&req) {
         let page = UserInfoPage {
+            chrome: chrome(&req, true, "userinfo"),
             user: &identity.user,
             events: &auth.events,
             access_via: auth.access_via,
