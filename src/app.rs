@@ -14,11 +14,14 @@ use secrecy::SecretString;
 use sqlx::SqlitePool;
 
 use crate::auth::password::Passwords;
+use crate::auth::throttle::Throttle;
 use crate::auth::tokens::Tokens;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::store::{self, sessions, users};
-use crate::web::{login, logout, negotiate, pages, security, userinfo};
+use crate::web::{
+    login, logout, negotiate, pages, password, security, sessions as sessions_page, userinfo,
+};
 
 /// Everything a handler may need, shared by all workers.
 pub struct AppState {
@@ -26,6 +29,7 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub tokens: Tokens,
     pub passwords: Passwords,
+    pub throttle: Throttle,
     pub clock: SharedClock,
 }
 
@@ -54,11 +58,13 @@ impl Application {
             .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
         let passwords = Passwords::new().await?;
         let tokens = Tokens::new(&config);
+        let throttle = Throttle::new(clock.clone());
         let state = web::Data::new(AppState {
             config,
             pool,
             tokens,
             passwords,
+            throttle,
             clock,
         });
 
@@ -80,6 +86,7 @@ impl Application {
                     .wrap(ErrorHandlers::new().default_handler(pages::html_errors))
                     .wrap(from_fn(security::same_origin))
                     .wrap(security::headers())
+                    .wrap(from_fn(pages::remember_lang))
                     .route("/", web::get().to(pages::home))
                     .route("/healthz", web::get().to(pages::healthz))
                     .service(
@@ -89,6 +96,20 @@ impl Application {
                     )
                     .service(web::resource("/userinfo").route(web::get().to(userinfo::show)))
                     .service(web::resource("/logout").route(web::post().to(logout::submit)))
+                    .service(web::resource("/sessions").route(web::get().to(sessions_page::list)))
+                    .service(
+                        web::resource("/sessions/revoke-others")
+                            .route(web::post().to(sessions_page::revoke_others)),
+                    )
+                    .service(
+                        web::resource("/sessions/{id}/revoke")
+                            .route(web::post().to(sessions_page::revoke)),
+                    )
+                    .service(
+                        web::resource("/password")
+                            .route(web::get().to(password::form))
+                            .route(web::post().to(password::submit)),
+                    )
                     .service(
                         web::scope("/static")
                             .wrap(

@@ -6,4 +6,5 @@ pub mod decide;
 pub mod flow;
 pub mod guard;
 pub mod password;
+pub mod throttle;
 pub mod tokens;

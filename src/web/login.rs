@@ -1,5 +1,7 @@
 //! `GET /login` (the form) and `POST /login` (form or the course's JSON).
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -7,18 +9,20 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::negotiate::{self, Either};
-use super::pages::render;
+use super::pages::{Chrome, chrome, render};
 use crate::app::AppState;
 use crate::auth::cookies;
 use crate::auth::flow::{self, Started};
 use crate::error::{AppError, NOT_AUTHORIZED};
+use crate::i18n::Texts;
 use crate::store::users;
 
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
+    pub chrome: Chrome,
     pub notice: Option<&'static str>,
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
     pub user_id: String,
     pub keep: bool,
     pub demo_users: bool,
@@ -29,27 +33,41 @@ pub struct LoginQuery {
     notice: Option<String>,
 }
 
-fn notice_text(code: &str) -> Option<&'static str> {
+fn notice_text(t: &'static Texts, code: &str) -> Option<&'static str> {
     match code {
-        "logged-out" => Some("You have been logged out."),
-        "expired" => Some("Your session has ended. Please log in again."),
-        "login-required" => Some("Please log in to see that page."),
+        "logged-out" => Some(t.notice_logged_out),
+        "expired" => Some(t.notice_expired),
+        "login-required" => Some(t.notice_login_required),
+        "password-changed" => Some(t.notice_password_changed),
         _ => None,
     }
 }
 
 pub async fn form(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let chrome = chrome(&req, false, "login");
     let page = LoginPage {
-        notice: query.notice.as_deref().and_then(notice_text),
+        notice: query
+            .notice
+            .as_deref()
+            .and_then(|n| notice_text(chrome.t, n)),
+        chrome,
         error: None,
         user_id: String::new(),
         keep: false,
         demo_users: state.config.demo_users,
     };
     render(StatusCode::OK, &page)
+}
+
+/// The client's address, for the per-address failure budget. The socket's peer, never a
+/// header a client could forge.
+pub fn client_address(req: &HttpRequest) -> IpAddr {
+    req.peer_addr()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip())
 }
 
 /// The course's JSON body: `{"loginInfo": {"userId", "password"}, "checkedKeepLogin"}`.
@@ -98,6 +116,32 @@ pub async fn submit(
     };
     let user_id = user_id.trim().to_owned();
 
+    let address = client_address(&req);
+    let failed_page = |error: String, status: StatusCode, user_id: String| {
+        let page = LoginPage {
+            chrome: chrome(&req, false, "login"),
+            notice: None,
+            error: Some(error),
+            user_id,
+            keep,
+            demo_users: state.config.demo_users,
+        };
+        render(status, &page)
+    };
+    if let Err(retry_after_secs) = state.throttle.check(&user_id, address) {
+        tracing::warn!(user = %user_id, %address, retry_after_secs, "login throttled");
+        if !from_form {
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+        let t = chrome(&req, false, "login").t;
+        let message = format!("{} {retry_after_secs} {}.", t.too_many_attempts, t.seconds);
+        let mut response = failed_page(message, StatusCode::TOO_MANY_REQUESTS, user_id)?;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after_secs.into());
+        return Ok(response);
+    }
+
     let found = users::find_with_hash(&state.pool, &user_id).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
@@ -110,17 +154,12 @@ pub async fn submit(
     let user = match (matched, user) {
         (true, Some(user)) => user,
         _ => {
-            tracing::info!(user = %user_id, "login failed");
+            state.throttle.failed(&user_id, address);
+            tracing::info!(user = %user_id, %address, "login failed");
             return if from_form {
-                let page = LoginPage {
-                    notice: None,
-                    // Never say whether the user exists.
-                    error: Some("The user ID or password is not correct."),
-                    user_id,
-                    keep,
-                    demo_users: state.config.demo_users,
-                };
-                render(StatusCode::UNAUTHORIZED, &page)
+                // Never say whether the user exists.
+                let error = chrome(&req, false, "login").t.login_failed.to_owned();
+                failed_page(error, StatusCode::UNAUTHORIZED, user_id)
             } else {
                 Ok(HttpResponse::Unauthorized()
                     .content_type("text/plain; charset=utf-8")
@@ -128,6 +167,7 @@ pub async fn submit(
             };
         }
     };
+    state.throttle.succeeded(&user_id);
 
     let user_agent = req
         .headers()
