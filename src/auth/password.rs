@@ -133,3 +133,85 @@ mod tests {
         );
     }
 }
+
+/// Shortest and longest new password (NIST SP 800-63B: at least 8; allow long passphrases).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Why a new password is refused, in words a person can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WeakPassword {
+    #[error("The password must be at least 8 characters long.")]
+    TooShort,
+    #[error("The password must be at most 128 characters long.")]
+    TooLong,
+    #[error("The password must not be the user ID.")]
+    SameAsUserId,
+    #[error("That password is one of the most common ones; choose another.")]
+    Common,
+}
+
+/// The rules for a new password (sign-up and password change): length, not the userId, not a
+/// well-known password. No composition rules: NIST found they make passwords worse.
+pub fn check_new_password(user_id: &str, password: &str) -> Result<(), WeakPassword> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(WeakPassword::TooShort);
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(WeakPassword::TooLong);
+    }
+    if password.eq_ignore_ascii_case(user_id) {
+        return Err(WeakPassword::SameAsUserId);
+    }
+    let lowered = password.to_lowercase();
+    let common = COMMON_PASSWORDS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .any(|l| l.trim() == lowered);
+    if common {
+        return Err(WeakPassword::Common);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    #[test]
+    fn new_password_rules() {
+        assert_eq!(
+            check_new_password("kim", "short"),
+            Err(WeakPassword::TooShort)
+        );
+        assert_eq!(
+            check_new_password("kim", "일이삼사오육칠"),
+            Err(WeakPassword::TooShort)
+        );
+        assert_eq!(check_new_password("kim", "일이삼사오육칠팔"), Ok(()));
+        assert_eq!(
+            check_new_password("kim", &"x".repeat(129)),
+            Err(WeakPassword::TooLong)
+        );
+        assert_eq!(check_new_password("kim", &"x".repeat(128)), Ok(()));
+        assert_eq!(
+            check_new_password("kimcoding", "KimCoding"),
+            Err(WeakPassword::SameAsUserId)
+        );
+        assert_eq!(
+            check_new_password("kim", "Password1"),
+            Err(WeakPassword::Common)
+        );
+        assert_eq!(
+            check_new_password("kim", "12345678"),
+            Err(WeakPassword::Common)
+        );
+        assert_eq!(
+            check_new_password("kim", "correct horse battery staple"),
+            Ok(())
+        );
+    }
+}

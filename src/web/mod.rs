@@ -4,5 +4,7 @@ pub mod login;
 pub mod logout;
 pub mod negotiate;
 pub mod pages;
+pub mod password;
 pub mod security;
+pub mod sessions;
 pub mod userinfo;

@@ -89,6 +89,11 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    pub fn clock_now(&self) -> i64 {
+        use jwt_cookie_lab::clock::Clock;
+        self.clock.now()
+    }
+
     pub fn advance(&self, by: time::Duration) {
         self.clock.advance(by);
     }
@@ -120,11 +125,73 @@ impl TestApp {
 
     /// Logs the demo user in and returns the cookies the server set.
     pub async fn logged_in(&self, keep: bool) -> Jar {
-        let response = self.login_json(DEMO_USER, DEMO_PASSWORD, keep).await;
-        assert_eq!(response.status(), StatusCode::FOUND);
+        self.logged_in_as(DEMO_USER, DEMO_PASSWORD, keep, "test-client")
+            .await
+    }
+
+    /// Logs a user in from a browser with the given User-Agent; returns its cookies.
+    pub async fn logged_in_as(&self, user: &str, password: &str, keep: bool, agent: &str) -> Jar {
+        let response = self
+            .client
+            .post(self.url("/login"))
+            .header(header::USER_AGENT, agent)
+            .json(&json!({ "loginInfo": { "userId": user, "password": password }, "checkedKeepLogin": keep }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), StatusCode::FOUND, "login of {user}");
         let mut jar = Jar::default();
         jar.take(&response);
         jar
+    }
+
+    /// Adds a user straight to the database.
+    pub async fn add_user(&self, user_id: &str, password: &str) {
+        let hash = self
+            .state
+            .passwords
+            .hash(password.to_owned().into())
+            .await
+            .expect("a hash");
+        let new = jwt_cookie_lab::store::users::NewUser {
+            user_id,
+            password_hash: &hash,
+            email: "someone@example.com",
+            name: user_id,
+            position: "",
+            location: "",
+            bio: "",
+        };
+        jwt_cookie_lab::store::users::insert(&self.state.pool, &new, 0)
+            .await
+            .expect("insert")
+            .expect("a new user");
+    }
+
+    /// `POST path` with a JSON body and the jar's cookies.
+    pub async fn post_json(&self, path: &str, jar: &Jar, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .headers(jar.headers())
+            .json(body)
+            .send()
+            .await
+            .expect("POST request")
+    }
+
+    /// Rows of `refresh_tokens` still current (never used) for the session of `jar`.
+    pub async fn current_refresh_tokens(&self, jar: &Jar) -> i64 {
+        let sid = claims(
+            jar.get("access_jwt")
+                .or(jar.get("refresh_jwt"))
+                .expect("a token"),
+        )["sid"]
+            .as_str()
+            .expect("a sid")
+            .to_owned();
+        jwt_cookie_lab::store::sessions::current_refresh_count(&self.state.pool, &sid)
+            .await
+            .expect("count")
     }
 
     /// `GET path` with the jar's cookies, as JSON client (`html: false`) or browser.

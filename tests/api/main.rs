@@ -4,4 +4,6 @@ mod bad_input;
 mod helpers;
 mod login;
 mod logout;
+mod rotation;
+mod sessions;
 mod userinfo;

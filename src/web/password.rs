@@ -1,0 +1,145 @@
+//! `GET /password` and `POST /password`: change your password. Every other session of the
+//! user ends; the one in use stays.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::login::client_address;
+use super::negotiate::{self, Either};
+use super::pages::{Chrome, chrome, render};
+use crate::app::AppState;
+use crate::auth::guard::Authenticated;
+use crate::auth::password::check_new_password;
+use crate::error::AppError;
+use crate::store::{sessions, users};
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordQuery {
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+fn no_store(mut response: HttpResponse, auth: &Authenticated) -> HttpResponse {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    auth.write_cookies(&mut response);
+    response
+}
+
+pub async fn form(
+    req: HttpRequest,
+    auth: Authenticated,
+    query: web::Query<PasswordQuery>,
+) -> Result<HttpResponse, AppError> {
+    let chrome = chrome(&req, true, "password");
+    let notice = match query.notice.as_deref() {
+        Some("changed") => Some(chrome.t.notice_password_changed),
+        _ => None,
+    };
+    let page = PasswordPage {
+        chrome,
+        notice,
+        error: None,
+    };
+    Ok(no_store(render(StatusCode::OK, &page)?, &auth))
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    let body = negotiate::body_bytes(body)?;
+    let parsed = negotiate::parse_body::<PasswordChange, PasswordChange>(&req, &body)?;
+    let from_form = matches!(parsed, Either::Form(_));
+    let (Either::Json(change) | Either::Form(change)) = parsed;
+    let identity = &auth.identity;
+    let user = &identity.user;
+    let address = client_address(&req);
+
+    // The form answers with itself and the message; other clients with a JSON error.
+    let refuse = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
+        if from_form {
+            let page = PasswordPage {
+                chrome: chrome(&req, true, "password"),
+                notice: None,
+                error: Some(message),
+            };
+            Ok(no_store(render(status, &page)?, &auth))
+        } else {
+            Err(match status {
+                StatusCode::FORBIDDEN => AppError::Forbidden(message),
+                _ => AppError::BadRequest(message),
+            })
+        }
+    };
+
+    if let Err(retry_after_secs) = state.throttle.check(&user.user_id, address) {
+        if !from_form {
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+        let t = chrome(&req, true, "password").t;
+        let mut response = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("{} {retry_after_secs} {}.", t.too_many_attempts, t.seconds),
+        )?;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after_secs.into());
+        return Ok(response);
+    }
+    let stored = users::find_hash_by_pk(&state.pool, user.id).await?;
+    let current_ok = state
+        .passwords
+        .verify(SecretString::from(change.current_password), stored)
+        .await?;
+    if !current_ok {
+        state.throttle.failed(&user.user_id, address);
+        let message = chrome(&req, true, "password")
+            .t
+            .wrong_current_password
+            .to_owned();
+        return refuse(StatusCode::FORBIDDEN, message);
+    }
+    state.throttle.succeeded(&user.user_id);
+    if let Err(weak) = check_new_password(&user.user_id, &change.new_password) {
+        return refuse(StatusCode::BAD_REQUEST, weak.to_string());
+    }
+    let hash = state
+        .passwords
+        .hash(SecretString::from(change.new_password))
+        .await?;
+    users::set_password_hash(&state.pool, user.id, &hash).await?;
+    let now = state.clock.now();
+    let ended = sessions::revoke_others(&state.pool, user.id, &identity.session.id, now).await?;
+    tracing::info!(user = %user.user_id, other_sessions_ended = ended.len(), "password changed");
+    let response = if from_form {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/password?notice=changed"))
+            .finish()
+    } else {
+        HttpResponse::Ok()
+            .json(serde_json::json!({ "changed": true, "otherSessionsEnded": ended.len() }))
+    };
+    Ok(no_store(response, &auth))
+}

@@ -1,0 +1,174 @@
+//! `/sessions`: the user's live sessions, ending one, and "log out everywhere else".
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Serialize;
+
+use super::negotiate;
+use super::pages::{Chrome, chrome, render};
+use crate::app::AppState;
+use crate::auth::cookies;
+use crate::auth::guard::Authenticated;
+use crate::clock::{format_unix, rfc3339};
+use crate::error::AppError;
+use crate::store::sessions;
+
+/// One session as the JSON list shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionView {
+    id: String,
+    created_at: String,
+    last_seen_at: String,
+    user_agent: String,
+    keep_logged_in: bool,
+    current: bool,
+}
+
+struct SessionRow {
+    id: String,
+    created: String,
+    last_seen: String,
+    user_agent: String,
+    keep_logged_in: bool,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct SessionsPage {
+    chrome: Chrome,
+    rows: Vec<SessionRow>,
+    notice: Option<&'static str>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct SessionsQuery {
+    notice: Option<String>,
+}
+
+fn no_store(mut response: HttpResponse, auth: &Authenticated) -> HttpResponse {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    auth.write_cookies(&mut response);
+    response
+}
+
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: web::Query<SessionsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let identity = &auth.identity;
+    let now = state.clock.now();
+    let found = sessions::list_active(&state.pool, identity.user.id, now).await?;
+    let current = identity.session.id.as_str();
+    let response = if negotiate::wants_html(&req) {
+        let chrome = chrome(&req, true, "sessions");
+        let notice = match query.notice.as_deref() {
+            Some("revoked-others") => Some(chrome.t.notice_revoked_others),
+            _ => None,
+        };
+        let rows = found
+            .into_iter()
+            .map(|s| SessionRow {
+                current: s.id == current,
+                created: format_unix(s.created_at),
+                last_seen: format_unix(s.last_seen_at),
+                user_agent: s.user_agent,
+                keep_logged_in: s.keep_logged_in,
+                id: s.id,
+            })
+            .collect();
+        render(
+            StatusCode::OK,
+            &SessionsPage {
+                chrome,
+                rows,
+                notice,
+            },
+        )?
+    } else {
+        let views: Vec<SessionView> = found
+            .into_iter()
+            .map(|s| SessionView {
+                current: s.id == current,
+                created_at: rfc3339(s.created_at),
+                last_seen_at: rfc3339(s.last_seen_at),
+                user_agent: s.user_agent,
+                keep_logged_in: s.keep_logged_in,
+                id: s.id,
+            })
+            .collect();
+        HttpResponse::Ok().json(views)
+    };
+    Ok(no_store(response, &auth))
+}
+
+/// Ends one of the user's own sessions. Another user's session, or one that does not exist,
+/// is a 404: the answer must not reveal which session ids exist.
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let sid = path.into_inner();
+    let identity = &auth.identity;
+    if sid.len() > 64 {
+        return Err(AppError::NotFound);
+    }
+    let now = state.clock.now();
+    if !sessions::revoke_for_user(&state.pool, identity.user.id, &sid, now).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(user = %identity.user.user_id, session = %sid, "session ended by its user");
+    let html = negotiate::wants_html(&req);
+    if sid == identity.session.id {
+        // Ending the session in use is logging out.
+        let mut response = if html {
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/login?notice=logged-out"))
+                .finish()
+        } else {
+            HttpResponse::NoContent().finish()
+        };
+        for cookie in cookies::clear_both() {
+            let _ = response.add_cookie(&cookie);
+        }
+        return Ok(response);
+    }
+    let response = if html {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/sessions"))
+            .finish()
+    } else {
+        HttpResponse::NoContent().finish()
+    };
+    Ok(no_store(response, &auth))
+}
+
+/// "Log out everywhere else": ends every session of the user but this one.
+pub async fn revoke_others(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, AppError> {
+    let identity = &auth.identity;
+    let now = state.clock.now();
+    let ended =
+        sessions::revoke_others(&state.pool, identity.user.id, &identity.session.id, now).await?;
+    tracing::info!(user = %identity.user.user_id, ended = ended.len(), "logged out everywhere else");
+    let response = if negotiate::wants_html(&req) {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/sessions?notice=revoked-others"))
+            .finish()
+    } else {
+        HttpResponse::Ok().json(serde_json::json!({ "revoked": ended.len() }))
+    };
+    Ok(no_store(response, &auth))
+}
