@@ -5,10 +5,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{DefaultHeaders, Next};
 
+use actix_web::ResponseError;
+
 use crate::error::AppError;
 
 /// Scripts and styles only from this origin (no inline script), never framed, no sniffing,
-/// no referrer leaks. Forms may only post back here.
+/// no referrer leaks to other sites. Forms may only post back here.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -16,29 +18,38 @@ pub fn headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::REFERRER_POLICY, "same-origin"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
 }
 
-/// Why a request is cross-site, if it is: a foreign `Origin`, or the browser's own
-/// `Sec-Fetch-Site: cross-site`. Requests with neither header (curl, scripts, the course's
-/// test client) are not browsers acting for another site, and pass.
+/// Why a request is cross-site, if it is. A browser's `Sec-Fetch-Site` is trusted first: only
+/// `same-origin` (our own pages) and `none` (typed in, bookmarks) pass. Without it, an
+/// `Origin` header must name this very site (a sandboxed or privacy-stripped `null` does not).
+/// Requests with neither header (curl, scripts, the course's test client) are not a browser
+/// acting for another site, and pass.
 pub fn cross_site_reason(req: &ServiceRequest) -> Option<&'static str> {
     let headers = req.headers();
-    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
-        return Some("Sec-Fetch-Site says cross-site");
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return match site.to_str().unwrap_or_default() {
+            "same-origin" | "none" => None,
+            _ => Some("Sec-Fetch-Site says another site started it"),
+        };
     }
     let origin = headers.get(header::ORIGIN)?;
-    let origin = origin.to_str().ok()?;
-    let host = req.connection_info().host().to_owned();
+    let Ok(origin) = origin.to_str() else {
+        return Some("Origin is not readable");
+    };
+    let info = req.connection_info();
     let same = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        .is_some_and(|rest| rest.eq_ignore_ascii_case(&host));
+        .strip_prefix(info.scheme())
+        .and_then(|rest| rest.strip_prefix("://"))
+        .is_some_and(|host| host.eq_ignore_ascii_case(info.host()));
     (!same).then_some("Origin is another site")
 }
 
 /// Refuses cross-site POSTs (and other unsafe methods) with 403 before any handler runs.
+/// The refusal is a normal response, so the other middleware (headers, HTML error pages)
+/// still applies to it.
 pub async fn same_origin(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -46,7 +57,11 @@ pub async fn same_origin(
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && let Some(reason) = cross_site_reason(&req) {
         tracing::warn!(path = %req.path(), reason, "refused a cross-site request");
-        return Err(AppError::Forbidden(format!("Cross-site request refused ({reason}).")).into());
+        let response =
+            AppError::Forbidden(format!("Cross-site request refused ({reason}).")).error_response();
+        return Ok(req.into_response(response).map_into_right_body());
     }
-    next.call(req).await
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }

@@ -5,5 +5,6 @@ mod helpers;
 mod login;
 mod logout;
 mod rotation;
+mod security;
 mod sessions;
 mod userinfo;
