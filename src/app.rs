@@ -20,7 +20,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::store::{self, sessions, users};
 use crate::web::{
-    login, logout, negotiate, pages, password, security, sessions as sessions_page, userinfo,
+    demo, login, logout, negotiate, pages, password, security, sessions as sessions_page, userinfo,
 };
 
 /// Everything a handler may need, shared by all workers.
@@ -88,6 +88,9 @@ impl Application {
                     .wrap(security::headers())
                     .wrap(from_fn(pages::remember_lang))
                     .service(web::resource("/").route(web::get().to(pages::home)))
+                    .service(
+                        web::resource("/how-it-works").route(web::get().to(pages::how_it_works)),
+                    )
                     .service(web::resource("/healthz").route(web::get().to(pages::healthz)))
                     .service(
                         web::resource("/login")
@@ -104,6 +107,18 @@ impl Application {
                     .service(
                         web::resource("/sessions/{id}/revoke")
                             .route(web::post().to(sessions_page::revoke)),
+                    )
+                    .service(
+                        web::resource("/demo/expire-access")
+                            .route(web::post().to(demo::expire_access)),
+                    )
+                    .service(
+                        web::resource("/demo/forget-refresh")
+                            .route(web::post().to(demo::forget_refresh)),
+                    )
+                    .service(
+                        web::resource("/demo/replay-refresh")
+                            .route(web::post().to(demo::replay_refresh)),
                     )
                     .service(
                         web::resource("/password")

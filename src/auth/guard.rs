@@ -25,6 +25,10 @@ pub struct Authenticated {
     pub events: Vec<FlowEvent>,
     /// How the access token travelled: `cookie` or `bearer`.
     pub access_via: &'static str,
+    /// The raw tokens now in force (renewed ones if this request renewed them), for the
+    /// token inspector and the demo buttons. Never into a page or a log whole.
+    pub access_token: String,
+    pub refresh_token: Option<String>,
     set_cookies: Vec<Cookie<'static>>,
 }
 
@@ -33,6 +37,13 @@ impl Authenticated {
     pub fn write_cookies(&self, response: &mut HttpResponse) {
         for cookie in &self.set_cookies {
             // Only fails on a cookie that is not a valid header value; ours always are.
+            let _ = response.add_cookie(cookie);
+        }
+    }
+
+    /// Like `write_cookies`, leaving out the cookie `name` (which the handler sets itself).
+    pub fn write_cookies_except(&self, response: &mut HttpResponse, name: &str) {
+        for cookie in self.set_cookies.iter().filter(|c| c.name() != name) {
             let _ = response.add_cookie(cookie);
         }
     }
@@ -76,12 +87,13 @@ fn to_cookie(name: &'static str, new: NewCookie) -> Cookie<'static> {
 }
 
 /// The answer to a request that must log in (again).
-pub fn rejection(req: &HttpRequest, clear_cookies: bool) -> HttpResponse {
+/// `reuse_detected` picks the login page's notice: the session was ended for safety.
+pub fn rejection(req: &HttpRequest, clear_cookies: bool, reuse_detected: bool) -> HttpResponse {
     let mut response = if negotiate::wants_html(req) {
-        let notice = if clear_cookies {
-            "expired"
-        } else {
-            "login-required"
+        let notice = match (reuse_detected, clear_cookies) {
+            (true, _) => "reuse-detected",
+            (false, true) => "expired",
+            (false, false) => "login-required",
         };
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/login?notice={notice}")))
@@ -117,23 +129,30 @@ impl FromRequest for Authenticated {
             match resolution.verdict {
                 Verdict::Authenticated(identity) => {
                     let mut set_cookies = Vec::new();
+                    let mut access_token = access.unwrap_or_default();
+                    let mut refresh_token = identity.refresh.as_ref().and(refresh);
                     if let Some(new) = resolution.new_access {
+                        access_token = new.issued.token.clone();
                         set_cookies.push(to_cookie(ACCESS_COOKIE, new));
                     }
                     if let Some(new) = resolution.new_refresh {
+                        refresh_token = Some(new.issued.token.clone());
                         set_cookies.push(to_cookie(REFRESH_COOKIE, new));
                     }
                     Ok(Authenticated {
                         identity,
                         events: resolution.events,
                         access_via,
+                        access_token,
+                        refresh_token,
                         set_cookies,
                     })
                 }
                 Verdict::Rejected { clear_cookies } => {
+                    let reuse = resolution.events.iter().any(|e| e.name == "reuse-detected");
                     Err(actix_web::error::InternalError::from_response(
                         NOT_AUTHORIZED,
-                        rejection(&req, clear_cookies),
+                        rejection(&req, clear_cookies, reuse),
                     )
                     .into())
                 }

@@ -39,6 +39,8 @@ fn notice_text(t: &'static Texts, code: &str) -> Option<&'static str> {
         "expired" => Some(t.notice_expired),
         "login-required" => Some(t.notice_login_required),
         "password-changed" => Some(t.notice_password_changed),
+        "reuse-detected" => Some(t.notice_reuse),
+        "signed-up" => Some(t.notice_signed_up),
         _ => None,
     }
 }

@@ -1,5 +1,7 @@
 //! The HTTP surface: one module per page or route group. Templates are filled only here.
 
+pub mod demo;
+pub mod inspect;
 pub mod login;
 pub mod logout;
 pub mod negotiate;

@@ -101,6 +101,27 @@ pub async fn home(auth: Option<Authenticated>) -> HttpResponse {
     response
 }
 
+#[derive(Template)]
+#[template(path = "how.html")]
+struct HowPage {
+    chrome: Chrome,
+}
+
+/// `/how-it-works`: the flows as sequence diagrams, and the ideas behind them.
+pub async fn how_it_works(
+    req: HttpRequest,
+    auth: Option<Authenticated>,
+) -> Result<HttpResponse, AppError> {
+    let page = HowPage {
+        chrome: chrome(&req, auth.is_some(), "how"),
+    };
+    let mut response = render(StatusCode::OK, &page)?;
+    if let Some(auth) = auth {
+        auth.write_cookies(&mut response);
+    }
+    Ok(response)
+}
+
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")

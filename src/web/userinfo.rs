@@ -1,35 +1,83 @@
-//! `GET /userinfo`: who you are, as a page or as the course's JSON.
+//! `GET /userinfo`: who you are, as a page or as the course's JSON. The page also shows the
+//! tokens decoded and the server's steps for this very request.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::inspect::{self, TokenView};
 use super::negotiate;
 use super::pages::{Chrome, chrome, render};
-use crate::auth::flow::FlowEvent;
+use crate::app::AppState;
 use crate::auth::guard::Authenticated;
 use crate::error::AppError;
+use crate::i18n::describe_event;
 use crate::store::users::User;
+
+pub struct TimelineStep {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub detail: Option<String>,
+}
 
 #[derive(Template)]
 #[template(path = "userinfo.html")]
 struct UserInfoPage<'a> {
     chrome: Chrome,
     user: &'a User,
-    events: &'a [FlowEvent],
+    timeline: Vec<TimelineStep>,
     access_via: &'a str,
     keep_logged_in: bool,
+    tokens: Vec<TokenView>,
+    now: i64,
+    demo_mode: bool,
 }
 
-pub async fn show(req: HttpRequest, auth: Authenticated) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, AppError> {
     let identity = &auth.identity;
     let mut response = if negotiate::wants_html(&req) {
+        let chrome = chrome(&req, true, "userinfo");
+        let now = state.clock.now();
+        let keep = identity.session.keep_logged_in;
+        let access = &identity.access;
+        let mut tokens = vec![inspect::inspect(
+            chrome.t,
+            &auth.access_token,
+            true,
+            keep.then_some(access.exp - access.iat),
+            now,
+        )];
+        if let (Some(raw), Some(claims)) = (&auth.refresh_token, &identity.refresh) {
+            tokens.push(inspect::inspect(
+                chrome.t,
+                raw,
+                false,
+                Some(claims.exp - claims.iat),
+                now,
+            ));
+        }
+        let timeline = auth
+            .events
+            .iter()
+            .map(|e| TimelineStep {
+                name: e.name,
+                description: describe_event(chrome.lang, e.name),
+                detail: e.detail.clone(),
+            })
+            .collect();
         let page = UserInfoPage {
-            chrome: chrome(&req, true, "userinfo"),
+            chrome,
             user: &identity.user,
-            events: &auth.events,
+            timeline,
             access_via: auth.access_via,
-            keep_logged_in: identity.session.keep_logged_in,
+            keep_logged_in: keep,
+            tokens,
+            now,
+            demo_mode: state.config.demo_mode,
         };
         render(StatusCode::OK, &page)?
     } else {

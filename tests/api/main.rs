@@ -7,4 +7,5 @@ mod logout;
 mod rotation;
 mod security;
 mod sessions;
+mod teaching;
 mod userinfo;

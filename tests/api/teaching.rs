@@ -1,0 +1,419 @@
+//! The teaching layer: token inspector, request timeline, demo mode, how-it-works, languages.
+
+use reqwest::StatusCode;
+use reqwest::header;
+use time::Duration;
+
+use crate::helpers::{Jar, TestApp, claims, set_cookies, spawn, spawn_with};
+
+async fn page(app: &TestApp, path: &str, jar: &Jar) -> String {
+    let response = app.get(path, jar, true).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.unwrap()
+}
+
+/// The `data-event` names of the timeline, in order.
+fn timeline(html: &str) -> Vec<String> {
+    html.split("data-event=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_inspector_shows_every_part_but_never_a_whole_token() {
+    let app = spawn().await;
+    let jar = app.logged_in(true).await;
+    let html = page(&app, "/userinfo", &jar).await;
+    for name in ["access_jwt", "refresh_jwt"] {
+        let token = jar.get(name).unwrap();
+        let (head, rest) = token.split_once('.').unwrap();
+        let (payload, signature) = rest.split_once('.').unwrap();
+        assert!(html.contains(&format!(r#"data-token="{name}""#)));
+        assert!(
+            html.contains(head) && html.contains(payload),
+            "header and payload are shown"
+        );
+        assert!(
+            !html.contains(signature),
+            "the signature of {name} is never whole in the page"
+        );
+        assert!(!html.contains(token));
+        let short = format!("{}…{}", &signature[..6], &signature[signature.len() - 4..]);
+        assert!(html.contains(&short), "a shortened signature is shown");
+    }
+    for claim in [
+        "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "typ",
+    ] {
+        assert_eq!(
+            html.matches(&format!(r#"data-claim="{claim}""#)).count(),
+            2,
+            "{claim} for both tokens"
+        );
+    }
+    for field in ["alg", "typ", "kid"] {
+        assert!(html.contains(&format!(r#"data-header="{field}""#)));
+    }
+    assert!(html.contains("HS256"));
+    assert!(
+        html.contains(
+            claims(jar.get("access_jwt").unwrap())["jti"]
+                .as_str()
+                .unwrap()
+        )
+    );
+    assert!(
+        html.contains("class=\"countdown\" data-exp="),
+        "an expires-in countdown"
+    );
+    assert!(html.contains("UTC"), "times are readable");
+    for attr in [
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=86400",
+        "Max-Age=604800",
+    ] {
+        assert!(html.contains(attr), "cookie attribute {attr} shown");
+    }
+    assert!(html.contains("XSS"), "says why HttpOnly");
+}
+
+#[tokio::test]
+async fn without_keep_the_inspector_shows_a_session_cookie_and_no_refresh_token() {
+    let app = spawn().await;
+    let jar = app.logged_in(false).await;
+    let html = page(&app, "/userinfo", &jar).await;
+    assert!(html.contains("no Max-Age: a session cookie"));
+    assert!(!html.contains(r#"data-token="refresh_jwt""#));
+    assert!(html.contains("data-no-refresh"));
+}
+
+#[tokio::test]
+async fn the_timeline_names_each_step_of_this_request() {
+    let app = spawn().await;
+    let jar = app.logged_in(true).await;
+    assert_eq!(
+        timeline(&page(&app, "/userinfo", &jar).await),
+        ["access-verified", "refresh-verified"]
+    );
+
+    let only_access = app.logged_in(false).await;
+    assert_eq!(
+        timeline(&page(&app, "/userinfo", &only_access).await),
+        ["access-verified", "refresh-missing"]
+    );
+
+    let no_access = jar.clone().without("access_jwt");
+    let html = page(&app, "/userinfo", &no_access).await;
+    assert_eq!(
+        timeline(&html),
+        [
+            "access-missing",
+            "refresh-verified",
+            "refreshed",
+            "refresh-rotated"
+        ]
+    );
+    assert!(html.contains("A new access token was issued from the refresh token."));
+
+    let mut fresh = app.logged_in(true).await;
+    let garbage = fresh.clone().with("access_jwt", "not.a.token");
+    let response = app.get("/userinfo", &garbage, true).await;
+    fresh.take(&response);
+    assert_eq!(
+        timeline(&response.text().await.unwrap()),
+        [
+            "access-invalid",
+            "refresh-verified",
+            "refreshed",
+            "refresh-rotated"
+        ]
+    );
+
+    app.advance(Duration::days(1) + Duration::seconds(1));
+    let html = page(&app, "/userinfo", &fresh).await;
+    assert_eq!(
+        timeline(&html),
+        [
+            "access-expired",
+            "refresh-verified",
+            "refreshed",
+            "refresh-rotated"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn demo_routes_are_404_unless_demo_mode_is_on() {
+    let app = spawn().await;
+    let jar = app.logged_in(true).await;
+    for path in [
+        "/demo/expire-access",
+        "/demo/forget-refresh",
+        "/demo/replay-refresh",
+    ] {
+        assert_eq!(
+            app.post(path, &jar, true).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert!(
+        !page(&app, "/userinfo", &jar)
+            .await
+            .contains("/demo/expire-access"),
+        "no buttons either"
+    );
+    assert_eq!(
+        app.userinfo(&jar).await.status(),
+        StatusCode::OK,
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn expire_my_access_token_shows_the_refresh_on_the_next_load() {
+    let app = spawn_with(&[("DEMO_MODE", "true")]).await;
+    let mut jar = app.logged_in(true).await;
+    assert!(
+        page(&app, "/userinfo", &jar)
+            .await
+            .contains(r#"action="/demo/expire-access""#)
+    );
+    let response = app.post("/demo/expire-access", &jar, true).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/userinfo#timeline");
+    let cookie = set_cookies(&response)["access_jwt"].clone();
+    let c = claims(cookie.value());
+    let now = app.clock_now();
+    assert!(
+        c["exp"].as_i64().unwrap() < now,
+        "the new access token has already expired"
+    );
+    assert_eq!(c["typ"], "access");
+    assert_eq!(
+        cookie.max_age(),
+        Some(Duration::days(1)),
+        "but the browser keeps sending it"
+    );
+    jar.take(&response);
+
+    let html = page(&app, "/userinfo", &jar).await;
+    assert_eq!(
+        timeline(&html),
+        [
+            "access-expired",
+            "refresh-verified",
+            "refreshed",
+            "refresh-rotated"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn forget_my_refresh_token_shows_a_new_one_being_issued() {
+    let app = spawn_with(&[("DEMO_MODE", "true")]).await;
+    let mut jar = app.logged_in(true).await;
+    let response = app.post("/demo/forget-refresh", &jar, true).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    jar.take(&response);
+    assert!(jar.get("refresh_jwt").is_none());
+    let response = app.get("/userinfo", &jar, true).await;
+    assert!(set_cookies(&response).contains_key("refresh_jwt"));
+    assert_eq!(
+        timeline(&response.text().await.unwrap()),
+        ["access-verified", "refresh-missing", "refresh-reissued"]
+    );
+}
+
+#[tokio::test]
+async fn replaying_an_old_refresh_token_ends_the_session() {
+    let app = spawn_with(&[("DEMO_MODE", "true")]).await;
+    let mut jar = app.logged_in(true).await;
+    let old_refresh = jar.get("refresh_jwt").unwrap().to_owned();
+    let response = app.post("/demo/replay-refresh", &jar, true).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    jar.take(&response);
+    assert_eq!(
+        jar.get("refresh_jwt"),
+        Some(old_refresh.as_str()),
+        "the browser still holds the old one"
+    );
+
+    let response = app.get("/userinfo", &jar, true).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/login?notice=reuse-detected"
+    );
+    assert_eq!(
+        set_cookies(&response)["refresh_jwt"].value(),
+        "",
+        "cookies cleared"
+    );
+    let login = app
+        .client
+        .get(app.url("/login?notice=reuse-detected"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(login.contains("ended the whole session"));
+    let revoked: Option<i64> = sqlx::query_scalar("SELECT revoked_at FROM sessions")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert!(revoked.is_some());
+
+    // Without a refresh token there is nothing to replay.
+    let unkept = app.logged_in(false).await;
+    assert_eq!(
+        app.post("/demo/replay-refresh", &unkept, false)
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn how_it_works_draws_the_flows_and_is_linked_from_every_page() {
+    let app = spawn().await;
+    let html = page(&app, "/how-it-works", &Jar::default()).await;
+    for diagram in ["login-en", "refresh-en", "logout-en"] {
+        assert!(
+            html.contains(&format!(r#"data-diagram="{diagram}""#)),
+            "{diagram}"
+        );
+    }
+    assert_eq!(html.matches("<svg").count(), 3);
+    let cases = html
+        .split("data-cases")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    assert_eq!(
+        cases.matches("<tr>").count(),
+        5,
+        "a header and the four cases"
+    );
+    for topic in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Secure",
+        "rotates",
+        "Bearer",
+        "Stateless",
+    ] {
+        assert!(html.contains(topic), "{topic}");
+    }
+    let jar = app.logged_in(true).await;
+    for path in [
+        "/login",
+        "/userinfo",
+        "/sessions",
+        "/password",
+        "/how-it-works",
+    ] {
+        assert!(
+            page(&app, path, &jar)
+                .await
+                .contains(r#"href="/how-it-works""#),
+            "{path} links it"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_speak_korean_when_asked_and_remember_it() {
+    let app = spawn().await;
+    let response = app
+        .client
+        .get(app.url("/login?lang=ko"))
+        .send()
+        .await
+        .unwrap();
+    let lang_cookie = set_cookies(&response)["lang"].clone();
+    assert_eq!(lang_cookie.value(), "ko");
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="ko">"#));
+    assert!(html.contains("로그인 상태 유지"));
+
+    // The cookie remembers; the toggle offers English.
+    let remembered = Jar::default().with("lang", "ko");
+    let html = page(&app, "/how-it-works", &remembered).await;
+    assert!(html.contains(r#"<html lang="ko">"#) && html.contains("동작 원리"));
+    assert!(html.contains(r#"data-diagram="refresh-ko""#));
+    assert!(html.contains(r#"href="?lang=en""#));
+
+    // Else the browser's Accept-Language, by preference; else English.
+    let response = app
+        .client
+        .get(app.url("/login"))
+        .header(header::ACCEPT_LANGUAGE, "ko-KR,ko;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"<html lang="ko">"#)
+    );
+    let response = app
+        .client
+        .get(app.url("/login"))
+        .header(header::ACCEPT_LANGUAGE, "fr-FR")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"<html lang="en">"#)
+    );
+
+    // Logged in, in Korean: the profile page and the timeline.
+    let jar = app.logged_in(true).await.with("lang", "ko");
+    let html = page(&app, "/userinfo", &jar).await;
+    assert!(html.contains("이 요청에서 일어난 일") && html.contains("액세스 토큰 검증 완료"));
+}
+
+#[tokio::test]
+async fn no_page_has_inline_script_or_style() {
+    let app = spawn_with(&[("DEMO_MODE", "true")]).await;
+    let jar = app.logged_in(true).await;
+    for path in [
+        "/login",
+        "/userinfo",
+        "/sessions",
+        "/password",
+        "/how-it-works",
+        "/how-it-works?lang=ko",
+    ] {
+        let html = page(&app, path, &jar).await;
+        assert!(
+            !html.contains(" style="),
+            "{path} has an inline style attribute"
+        );
+        assert!(!html.contains("<style"), "{path} has a style element");
+        for script in html.split("<script").skip(1) {
+            assert!(
+                script.trim_start().starts_with("src=\"/static/"),
+                "{path} has an inline script"
+            );
+        }
+        assert!(
+            !html.contains(" onclick=") && !html.contains("javascript:"),
+            "{path}"
+        );
+    }
+}
