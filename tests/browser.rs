@@ -484,12 +484,59 @@ async fn pages_load_their_stylesheet_and_nothing_is_blocked_by_the_csp() {
                 .into_iter()
                 .map(|m| format!("{path}: {m}")),
         );
+        let name = path.trim_start_matches('/').replace(['/', '?', '='], "-");
+        browser.screenshot(&format!("page-{name}")).await;
     }
     let blocked: Vec<&String> = messages
         .iter()
         .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
         .collect();
     assert!(blocked.is_empty(), "CSP violations: {blocked:#?}");
-    browser.screenshot("csp-clean").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_demo_expire_button_makes_the_refresh_visible() {
+    let browser = browser_or_skip!("the_demo_expire_button_makes_the_refresh_visible");
+    let app = helpers::spawn_with(&[("DEMO_MODE", "true")]).await;
+    browser.login(&app, DEMO_USER, DEMO_PASSWORD, true).await;
+    let before = browser
+        .cookie("access_jwt")
+        .await
+        .unwrap()
+        .value()
+        .to_owned();
+    browser.click_and_wait("[data-action=expire-access]").await;
+    assert_eq!(browser.path().await, "/userinfo");
+    for event in [
+        "access-expired",
+        "refresh-verified",
+        "refreshed",
+        "refresh-rotated",
+    ] {
+        let css = format!("[data-event={event}]");
+        browser
+            .client()
+            .find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|_| panic!("the timeline shows {event}"));
+    }
+    let after = browser.cookie("access_jwt").await.unwrap();
+    assert_ne!(after.value(), before);
+    browser.screenshot("demo-expired-and-refreshed").await;
+
+    browser.click_and_wait("[data-action=replay-refresh]").await;
+    assert_eq!(browser.path().await, "/login?notice=reuse-detected");
+    assert!(
+        browser
+            .text(".notice")
+            .await
+            .contains("ended the whole session")
+    );
+    assert!(
+        browser.cookie("access_jwt").await.is_none()
+            && browser.cookie("refresh_jwt").await.is_none()
+    );
+    browser.screenshot("demo-reuse-detected").await;
     browser.close().await;
 }
