@@ -16,11 +16,12 @@ use sqlx::SqlitePool;
 use crate::auth::password::Passwords;
 use crate::auth::throttle::Throttle;
 use crate::auth::tokens::Tokens;
-use crate::clock::SharedClock;
-use crate::config::Config;
+use crate::clock::{Clock, SharedClock};
+use crate::config::{Config, TlsFiles};
 use crate::store::{self, sessions, users};
 use crate::web::{
-    demo, login, logout, negotiate, pages, password, security, sessions as sessions_page, userinfo,
+    demo, login, logout, negotiate, pages, password, security, sessions as sessions_page, signup,
+    userinfo,
 };
 
 /// Everything a handler may need, shared by all workers.
@@ -76,6 +77,11 @@ impl Application {
             tracing::info!(pruned, "removed ended sessions");
         }
 
+        let tls = match &state.config.tls {
+            Some(files) => Some(rustls_config(files)?),
+            None => None,
+        };
+        let serving_tls = tls.is_some();
         let server = HttpServer::new({
             let state = state.clone();
             let static_dir = static_dir();
@@ -85,7 +91,7 @@ impl Application {
                     .app_data(web::PayloadConfig::new(negotiate::MAX_BODY_BYTES))
                     .wrap(from_fn(security::same_origin))
                     .wrap(ErrorHandlers::new().default_handler(pages::html_errors))
-                    .wrap(security::headers())
+                    .wrap(security::headers(serving_tls))
                     .wrap(from_fn(pages::remember_lang))
                     .service(web::resource("/").route(web::get().to(pages::home)))
                     .service(
@@ -96,6 +102,11 @@ impl Application {
                         web::resource("/login")
                             .route(web::get().to(login::form))
                             .route(web::post().to(login::submit)),
+                    )
+                    .service(
+                        web::resource("/signup")
+                            .route(web::get().to(signup::form))
+                            .route(web::post().to(signup::submit)),
                     )
                     .service(web::resource("/userinfo").route(web::get().to(userinfo::show)))
                     .service(web::resource("/logout").route(web::post().to(logout::submit)))
@@ -139,8 +150,11 @@ impl Application {
                     )
                     .default_service(web::to(pages::not_found))
             }
-        })
-        .listen(listener)?
+        });
+        let server = match tls {
+            Some(tls) => server.listen_rustls_0_23(listener, tls)?,
+            None => server.listen(listener)?,
+        }
         .run();
         Ok(Self {
             port,
@@ -173,6 +187,79 @@ impl Application {
         let result = self.server.await;
         sweeper.abort();
         result
+    }
+}
+
+/// The certificate chain and key of `TLS_CERT` / `TLS_KEY`, as rustls wants them.
+fn rustls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, StartError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(&files.cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| {
+            format!(
+                "TLS_CERT: cannot read a PEM certificate from {}: {e}",
+                files.cert.display()
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(format!("TLS_CERT: no certificate in {}", files.cert.display()).into());
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| {
+        format!(
+            "TLS_KEY: cannot read a PEM private key from {}: {e}",
+            files.key.display()
+        )
+    })?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("TLS_CERT / TLS_KEY: the key does not fit the certificate: {e}"))?;
+    Ok(config)
+}
+
+/// An account made by an operator on the command line.
+pub struct NewAccount {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// `jwt-cookie-lab user add`: the same rules as the sign-up page, straight into the database.
+pub async fn add_user(
+    config: &Config,
+    account: NewAccount,
+    password: SecretString,
+) -> Result<(), StartError> {
+    use secrecy::ExposeSecret;
+    let form = signup::SignUp {
+        user_id: account.user_id,
+        password: password.expose_secret().to_owned(),
+        email: account.email,
+        name: account.name,
+        ..Default::default()
+    };
+    signup::validate(&form)?;
+    let pool = store::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
+    let passwords = Passwords::new().await?;
+    let hash = passwords.hash(password).await?;
+    let new = users::NewUser {
+        user_id: &form.user_id,
+        password_hash: &hash,
+        email: &form.email,
+        name: &form.name,
+        position: "",
+        location: "",
+        bio: "",
+    };
+    let now = crate::clock::SystemClock.now();
+    match users::insert(&pool, &new, now).await? {
+        Some(_) => Ok(()),
+        None => Err("that user ID is taken".into()),
     }
 }
 

@@ -43,6 +43,13 @@ impl fmt::Debug for SecretPair {
     }
 }
 
+/// PEM files for serving HTTPS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub host: String,
@@ -58,6 +65,8 @@ pub struct Config {
     pub refresh_reuse_grace: Duration,
     pub demo_mode: bool,
     pub demo_users: bool,
+    /// `TLS_CERT` and `TLS_KEY`: serve HTTPS (and send HSTS) when both are set.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Config {
@@ -159,6 +168,33 @@ impl Config {
             }
         };
 
+        let tls = match (get("TLS_CERT"), get("TLS_KEY")) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => {
+                for (var, path) in [("TLS_CERT", &cert), ("TLS_KEY", &key)] {
+                    if !std::path::Path::new(path).is_file() {
+                        return Err(ConfigError::new(var, format!("no such file: {path}")));
+                    }
+                }
+                Some(TlsFiles {
+                    cert: cert.into(),
+                    key: key.into(),
+                })
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "TLS_KEY",
+                    "must be set when TLS_CERT is set",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "TLS_CERT",
+                    "must be set when TLS_KEY is set",
+                ));
+            }
+        };
+
         Ok(Config {
             host,
             port,
@@ -178,6 +214,7 @@ impl Config {
             refresh_reuse_grace,
             demo_mode: flag("DEMO_MODE", false)?,
             demo_users: flag("DEMO_USERS", true)?,
+            tls,
         })
     }
 }

@@ -1,12 +1,21 @@
-//! Reads the settings, starts logging, runs the server.
+//! Reads the settings, starts logging, runs the server — or, for operators,
+//! `jwt-cookie-lab user add <userId>` to create an account from the command line.
 
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use jwt_cookie_lab::app::Application;
+use jwt_cookie_lab::app::{self, Application};
 use jwt_cookie_lab::clock::SystemClock;
 use jwt_cookie_lab::config::Config;
+use secrecy::SecretString;
 use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "usage:
+  jwt-cookie-lab                                   serve (settings from the environment or .env)
+  jwt-cookie-lab user add <userId> [--email ADDRESS] [--name NAME]
+                                                   create a user; the password is asked for
+                                                   (or read from the first line of stdin)";
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -22,12 +31,38 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => serve(config).await,
+        ["user", "add", user_id, options @ ..] => add_user(config, user_id, options).await,
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(config: Config) -> ExitCode {
     if config.secrets_generated {
         tracing::warn!(
             "ACCESS_SECRET and REFRESH_SECRET are not set: using random secrets for this run, \
              so every session ends when the server stops (see .env.example)"
         );
     }
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let host = config.host.clone();
     let app = match Application::build(config, Arc::new(SystemClock)).await {
         Ok(app) => app,
@@ -36,11 +71,70 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("jwt-cookie-lab listening on http://{host}:{}", app.port());
+    println!(
+        "jwt-cookie-lab listening on {scheme}://{host}:{}",
+        app.port()
+    );
     match app.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Password again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+async fn add_user(config: Config, user_id: &str, options: &[&str]) -> ExitCode {
+    let mut email = None;
+    let mut name = None;
+    let mut rest = options.iter();
+    while let Some(option) = rest.next() {
+        match (*option, rest.next()) {
+            ("--email", Some(value)) => email = Some(value.to_string()),
+            ("--name", Some(value)) => name = Some(value.to_string()),
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let password = match read_password() {
+        Ok(p) => SecretString::from(p),
+        Err(e) => {
+            eprintln!("could not read the password: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let new = app::NewAccount {
+        user_id: user_id.to_owned(),
+        email: email.unwrap_or_else(|| format!("{user_id}@localhost.localdomain")),
+        name: name.unwrap_or_else(|| user_id.to_owned()),
+    };
+    match app::add_user(&config, new, password).await {
+        Ok(()) => {
+            println!("created user {user_id}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("could not add {user_id}: {e}");
             ExitCode::FAILURE
         }
     }

@@ -9,4 +9,5 @@ pub mod pages;
 pub mod password;
 pub mod security;
 pub mod sessions;
+pub mod signup;
 pub mod userinfo;

@@ -1,11 +1,15 @@
 //! HTTP tests against the real server. One binary, many modules, so it links once.
 
 mod bad_input;
+mod forgery;
 mod helpers;
+mod keys;
 mod login;
 mod logout;
 mod rotation;
 mod security;
 mod sessions;
+mod signup;
 mod teaching;
+mod tls;
 mod userinfo;

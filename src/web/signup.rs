@@ -1,0 +1,253 @@
+//! `GET /signup` and `POST /signup`: create an account (form or JSON), then log in.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::login::set_login_cookies;
+use super::negotiate::{self, Either};
+use super::pages::{Chrome, chrome, render};
+use crate::app::AppState;
+use crate::auth::flow;
+use crate::auth::password::check_new_password;
+use crate::error::AppError;
+use crate::store::users::{self, NewUser};
+
+/// What a sign-up sends. The same names for the form and for JSON.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SignUp {
+    pub user_id: String,
+    pub password: String,
+    pub email: String,
+    pub name: String,
+    #[serde(default)]
+    pub position: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub bio: String,
+    #[serde(default)]
+    pub checked_keep_login: Option<serde_json::Value>,
+}
+
+pub const MAX_NAME_CHARS: usize = 64;
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_SHORT_FIELD_CHARS: usize = 64;
+pub const MAX_BIO_CHARS: usize = 500;
+
+/// userId: 3–32 of `A-Z a-z 0-9 _ . -`, so it is safe in URLs, logs and pages alike.
+pub fn check_user_id(user_id: &str) -> Result<(), &'static str> {
+    let ok_len = (3..=32).contains(&user_id.len());
+    let ok_chars = user_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err("The user ID must be 3 to 32 characters: letters, digits, '_', '.' or '-'.")
+    }
+}
+
+/// A valid-looking address: one `@`, something before it, a dotted domain after it, no
+/// spaces. Whether it exists only a confirmation mail could tell.
+pub fn check_email(email: &str) -> Result<(), &'static str> {
+    const BAD: &str = "The email address does not look valid.";
+    if email.chars().count() > MAX_EMAIL_CHARS
+        || email.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(BAD);
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err(BAD);
+    };
+    let domain_ok = domain.contains('.')
+        && !domain.contains('@')
+        && domain.split('.').all(|label| !label.is_empty());
+    if local.is_empty() || !domain_ok {
+        Err(BAD)
+    } else {
+        Ok(())
+    }
+}
+
+fn check_text(value: &str, max: usize, what: &'static str, required: bool) -> Result<(), String> {
+    if required && value.trim().is_empty() {
+        return Err(format!("The {what} is required."));
+    }
+    if value.chars().count() > max {
+        return Err(format!("The {what} must be at most {max} characters."));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(format!("The {what} contains control characters."));
+    }
+    Ok(())
+}
+
+/// Every rule of a sign-up; the first broken one is the answer.
+pub fn validate(form: &SignUp) -> Result<(), String> {
+    check_user_id(&form.user_id).map_err(str::to_owned)?;
+    check_new_password(&form.user_id, &form.password).map_err(|e| e.to_string())?;
+    check_email(&form.email).map_err(str::to_owned)?;
+    check_text(&form.name, MAX_NAME_CHARS, "name", true)?;
+    check_text(&form.position, MAX_SHORT_FIELD_CHARS, "position", false)?;
+    check_text(&form.location, MAX_SHORT_FIELD_CHARS, "location", false)?;
+    check_text(&form.bio, MAX_BIO_CHARS, "bio", false)?;
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignUpPage {
+    chrome: Chrome,
+    error: Option<String>,
+    user_id: String,
+    email: String,
+    name: String,
+    position: String,
+    location: String,
+    bio: String,
+}
+
+fn page(
+    req: &HttpRequest,
+    status: StatusCode,
+    error: Option<String>,
+    form: SignUp,
+) -> Result<HttpResponse, AppError> {
+    render(
+        status,
+        &SignUpPage {
+            chrome: chrome(req, false, "signup"),
+            error,
+            user_id: form.user_id,
+            email: form.email,
+            name: form.name,
+            position: form.position,
+            location: form.location,
+            bio: form.bio,
+        },
+    )
+}
+
+pub async fn form(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    page(&req, StatusCode::OK, None, SignUp::default())
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    let body = negotiate::body_bytes(body)?;
+    let parsed = negotiate::parse_body::<SignUp, SignUp>(&req, &body)?;
+    let from_form = matches!(parsed, Either::Form(_));
+    let (Either::Json(mut form) | Either::Form(mut form)) = parsed;
+    form.user_id = form.user_id.trim().to_owned();
+    form.email = form.email.trim().to_owned();
+    form.name = form.name.trim().to_owned();
+    let keep = match &form.checked_keep_login {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(serde_json::Value::String(s)) => negotiate::checkbox(Some(s)),
+        _ => false,
+    };
+
+    let refuse = |status: StatusCode, message: String, form: SignUp| {
+        if from_form {
+            page(&req, status, Some(message), form)
+        } else if status == StatusCode::CONFLICT {
+            Err(AppError::Conflict(message))
+        } else {
+            Err(AppError::BadRequest(message))
+        }
+    };
+    if let Err(message) = validate(&form) {
+        return refuse(StatusCode::BAD_REQUEST, message, form);
+    }
+    let taken = || chrome(&req, false, "signup").t.user_id_taken.to_owned();
+    // Cheap early answer; the insert below is what really decides a race.
+    if users::exists(&state.pool, &form.user_id).await? {
+        return refuse(StatusCode::CONFLICT, taken(), form);
+    }
+    let hash = state
+        .passwords
+        .hash(SecretString::from(std::mem::take(&mut form.password)))
+        .await?;
+    let new = NewUser {
+        user_id: &form.user_id,
+        password_hash: &hash,
+        email: &form.email,
+        name: &form.name,
+        position: &form.position,
+        location: &form.location,
+        bio: &form.bio,
+    };
+    let Some(user) = users::insert(&state.pool, &new, state.clock.now()).await? else {
+        return refuse(StatusCode::CONFLICT, taken(), form);
+    };
+    tracing::info!(user = %user.user_id, "signed up");
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let started = flow::start(&state, &user, keep, user_agent).await?;
+    let mut response = if from_form {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/userinfo"))
+            .finish()
+    } else {
+        HttpResponse::Created()
+            .insert_header((header::LOCATION, "/userinfo"))
+            .json(&user)
+    };
+    set_login_cookies(&mut response, started);
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids() {
+        for ok in ["kim", "kim.coding", "a_b-c", &"x".repeat(32)] {
+            assert_eq!(check_user_id(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "ki",
+            &"x".repeat(33),
+            "kim coding",
+            "x' OR '1'='1",
+            "김코딩",
+            "<b>",
+            "",
+        ] {
+            assert!(check_user_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        for ok in ["kimcoding@authstates.com", "a.b+c@sub.example.kr"] {
+            assert_eq!(check_email(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "kim",
+            "kim@",
+            "@example.com",
+            "kim@example",
+            "kim@@example.com",
+            "kim @example.com",
+            "kim@example..com",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+    }
+}
