@@ -18,7 +18,8 @@ use crate::auth::throttle::Throttle;
 use crate::auth::tokens::Tokens;
 use crate::clock::{Clock, SharedClock};
 use crate::config::{Config, TlsFiles};
-use crate::store::{self, sessions, users};
+use crate::store::sessions::SessionStore;
+use crate::store::{self, users};
 use crate::web::{
     demo, login, logout, negotiate, pages, password, security, sessions as sessions_page, signup,
     userinfo,
@@ -28,6 +29,8 @@ use crate::web::{
 pub struct AppState {
     pub config: Config,
     pub pool: SqlitePool,
+    /// Sessions, through their cache: every read and end of a session goes here.
+    pub sessions: SessionStore,
     pub tokens: Tokens,
     pub passwords: Passwords,
     pub throttle: Throttle,
@@ -60,9 +63,11 @@ impl Application {
         let passwords = Passwords::new().await?;
         let tokens = Tokens::new(&config);
         let throttle = Throttle::new(clock.clone());
+        let sessions = SessionStore::new(pool.clone());
         let state = web::Data::new(AppState {
             config,
             pool,
+            sessions,
             tokens,
             passwords,
             throttle,
@@ -72,7 +77,7 @@ impl Application {
         if state.config.demo_users {
             seed_demo_user(&state).await?;
         }
-        let pruned = sessions::prune(&state.pool, state.clock.now()).await?;
+        let pruned = state.sessions.prune(state.clock.now()).await?;
         if pruned > 0 {
             tracing::info!(pruned, "removed ended sessions");
         }
@@ -179,7 +184,7 @@ impl Application {
             every.tick().await;
             loop {
                 every.tick().await;
-                if let Err(e) = sessions::prune(&state.pool, state.clock.now()).await {
+                if let Err(e) = state.sessions.prune(state.clock.now()).await {
                     tracing::warn!(error = %e, "could not prune sessions");
                 }
             }

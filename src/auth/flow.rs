@@ -8,7 +8,7 @@ use super::decide::{self, AfterRotation, Decision, SessionState, TokenState};
 use super::tokens::{self, Claims, Issued, TokenKind, Verified};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::sessions::{self, NewRefresh, Session};
+use crate::store::sessions::{NewRefresh, Session};
 use crate::store::users::User;
 
 /// One step the server took, with a stable name (`data-event` in the page) and a detail.
@@ -122,7 +122,7 @@ pub async fn start(
             issued_at: now,
             expires_at: r.claims.exp,
         });
-    sessions::create(&state.pool, &session, stored.as_ref()).await?;
+    state.sessions.create(&session, stored.as_ref()).await?;
     tracing::info!(user = %user.user_id, session = %sid, keep_logged_in, "login");
     Ok(Started {
         session,
@@ -146,7 +146,7 @@ pub async fn end(
     };
     let sid = genuine(TokenKind::Access, access).or_else(|| genuine(TokenKind::Refresh, refresh));
     if let Some(sid) = sid
-        && sessions::revoke(&state.pool, &sid, now).await?
+        && state.sessions.revoke(&sid, now).await?
     {
         tracing::info!(session = %sid, "logout");
     }
@@ -220,7 +220,7 @@ pub async fn resolve(
         (refresh_state, refresh.as_ref().map(|c| c.sid.as_str())),
     );
     let found = match sid {
-        Some(sid) => sessions::find_with_user(&state.pool, sid).await?,
+        Some(sid) => state.sessions.find_with_user(sid, now).await?,
         None => None,
     };
     let subject = access.as_ref().or(refresh.as_ref()).map(|c| c.sub.as_str());
@@ -258,7 +258,7 @@ pub async fn resolve(
         (_, None) => return Ok(rejected(events, true)),
     };
     if now - session.last_seen_at >= 60 {
-        sessions::touch(&state.pool, &session.id, now).await?;
+        state.sessions.touch(&session.id, now).await?;
     }
     let config = &state.config;
     let refresh_exp = (now + config.refresh_token_ttl.whole_seconds()).min(session.expires_at);
@@ -288,7 +288,10 @@ pub async fn resolve(
                 issued_at: now,
                 expires_at: issued.claims.exp,
             };
-            sessions::reissue_refresh(&state.pool, &session.id, &stored, now).await?;
+            state
+                .sessions
+                .reissue_refresh(&session.id, &stored, now)
+                .await?;
             events.push(FlowEvent::with(
                 "refresh-reissued",
                 "kept session had no usable refresh token; a new one was issued",
@@ -322,9 +325,10 @@ pub async fn resolve(
                 expires_at: next.claims.exp,
             };
             let grace = config.refresh_reuse_grace.whole_seconds();
-            let rotation =
-                sessions::rotate_refresh(&state.pool, &session.id, &presented, &stored, now, grace)
-                    .await?;
+            let rotation = state
+                .sessions
+                .rotate_refresh(&session.id, &presented, &stored, now, grace)
+                .await?;
             let (new_refresh, refresh_claims, refresh_event) = match decide::after_rotation(
                 rotation,
             ) {
@@ -345,7 +349,7 @@ pub async fn resolve(
                     (None, refresh, event)
                 }
                 AfterRotation::RevokeSession => {
-                    sessions::revoke(&state.pool, &session.id, now).await?;
+                    state.sessions.revoke(&session.id, now).await?;
                     tracing::warn!(
                         user = %user.user_id, session = %session.id, at = now,
                         "security: a rotated refresh token was used again; session revoked"

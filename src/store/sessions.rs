@@ -289,3 +289,163 @@ pub async fn current_refresh_count(pool: &SqlitePool, sid: &str) -> Result<i64, 
     .fetch_one(pool)
     .await
 }
+
+/// What the cache knows of a session: its row and user, or that it has ended.
+#[derive(Clone)]
+enum Cached {
+    Live(std::sync::Arc<(Session, User)>),
+    Ended,
+}
+
+/// Sessions with a bounded in-memory cache in front of the hot read, so a request with a
+/// valid access token costs one HMAC check and no database round trip.
+///
+/// Correctness first: every way a session ends goes through this type, which writes an
+/// `Ended` marker *after* the database write. A reader that loaded the row just before the
+/// end only inserts if nothing is cached (`or_insert_with`), so it can never put a live copy
+/// over the marker. The cache is per process: run one server per database (a second process
+/// would see another's revocations only when its entry expires, after [`CACHE_TTL`]).
+pub struct SessionStore {
+    pool: SqlitePool,
+    cache: moka::sync::Cache<String, Cached>,
+}
+
+/// Sessions kept in memory at most.
+pub const CACHE_CAPACITY: u64 = 10_000;
+/// How long an entry may live, whatever happens.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+impl SessionStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        let cache = moka::sync::Cache::builder()
+            .max_capacity(CACHE_CAPACITY)
+            .time_to_live(CACHE_TTL)
+            .build();
+        Self { pool, cache }
+    }
+
+    fn mark_ended(&self, sid: &str) {
+        self.cache.insert(sid.to_owned(), Cached::Ended);
+    }
+
+    /// The session and its user; `None` if there is no such session. An ended session is
+    /// returned as such (with `revoked_at` set), so callers can tell "ended" from "unknown".
+    pub async fn find_with_user(
+        &self,
+        sid: &str,
+        now: i64,
+    ) -> Result<Option<(Session, User)>, sqlx::Error> {
+        match self.cache.get(sid) {
+            Some(Cached::Live(found)) => return Ok(Some((found.0.clone(), found.1.clone()))),
+            Some(Cached::Ended) => {
+                // The row may be gone (pruned); what matters is that it is over.
+                return Ok(find_with_user(&self.pool, sid).await?.map(|(mut s, u)| {
+                    s.revoked_at.get_or_insert(now);
+                    (s, u)
+                }));
+            }
+            None => {}
+        }
+        let found = find_with_user(&self.pool, sid).await?;
+        if let Some((session, user)) = &found {
+            let value = if session.revoked_at.is_some() {
+                Cached::Ended
+            } else {
+                Cached::Live(std::sync::Arc::new((session.clone(), user.clone())))
+            };
+            let entry = self.cache.entry(sid.to_owned()).or_insert_with(|| value);
+            if !entry.is_fresh() && matches!(entry.value(), Cached::Ended) {
+                // Someone ended it while we were reading.
+                return Ok(found.map(|(mut s, u)| {
+                    s.revoked_at.get_or_insert(now);
+                    (s, u)
+                }));
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn create(
+        &self,
+        session: &Session,
+        refresh: Option<&NewRefresh<'_>>,
+    ) -> Result<(), sqlx::Error> {
+        create(&self.pool, session, refresh).await
+    }
+
+    /// Records activity; the cached copy follows (unless the session ended meanwhile).
+    pub async fn touch(&self, sid: &str, now: i64) -> Result<(), sqlx::Error> {
+        touch(&self.pool, sid, now).await?;
+        self.cache
+            .entry(sid.to_owned())
+            .and_compute_with(|current| match current.map(|e| e.into_value()) {
+                Some(Cached::Live(found)) => {
+                    let (mut session, user) = (found.0.clone(), found.1.clone());
+                    session.last_seen_at = now;
+                    moka::ops::compute::Op::Put(Cached::Live(std::sync::Arc::new((session, user))))
+                }
+                _ => moka::ops::compute::Op::Nop,
+            });
+        Ok(())
+    }
+
+    pub async fn rotate_refresh(
+        &self,
+        sid: &str,
+        old: &str,
+        new: &NewRefresh<'_>,
+        now: i64,
+        grace_secs: i64,
+    ) -> Result<Rotation, sqlx::Error> {
+        rotate_refresh(&self.pool, sid, old, new, now, grace_secs).await
+    }
+
+    pub async fn reissue_refresh(
+        &self,
+        sid: &str,
+        new: &NewRefresh<'_>,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        reissue_refresh(&self.pool, sid, new, now).await
+    }
+
+    pub async fn revoke(&self, sid: &str, now: i64) -> Result<bool, sqlx::Error> {
+        let done = revoke(&self.pool, sid, now).await?;
+        self.mark_ended(sid);
+        Ok(done)
+    }
+
+    pub async fn revoke_for_user(
+        &self,
+        user_pk: i64,
+        sid: &str,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = revoke_for_user(&self.pool, user_pk, sid, now).await?;
+        if done {
+            self.mark_ended(sid);
+        }
+        Ok(done)
+    }
+
+    pub async fn revoke_others(
+        &self,
+        user_pk: i64,
+        keep: &str,
+        now: i64,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let ended = revoke_others(&self.pool, user_pk, keep, now).await?;
+        for sid in &ended {
+            self.mark_ended(sid);
+        }
+        Ok(ended)
+    }
+
+    pub async fn list_active(&self, user_pk: i64, now: i64) -> Result<Vec<Session>, sqlx::Error> {
+        list_active(&self.pool, user_pk, now).await
+    }
+
+    pub async fn prune(&self, now: i64) -> Result<u64, sqlx::Error> {
+        prune(&self.pool, now).await
+    }
+}

@@ -9,7 +9,7 @@ use crate::auth::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE};
 use crate::auth::guard::Authenticated;
 use crate::auth::tokens::{self, TokenKind};
 use crate::error::AppError;
-use crate::store::sessions::{self, NewRefresh};
+use crate::store::sessions::NewRefresh;
 
 fn back_to_userinfo() -> HttpResponse {
     HttpResponse::SeeOther()
@@ -106,15 +106,16 @@ pub async fn replay_refresh(
         issued_at: used_at,
         expires_at: exp,
     };
-    sessions::rotate_refresh(
-        &state.pool,
-        &identity.session.id,
-        &tokens::fingerprint(current),
-        &stored,
-        used_at,
-        grace,
-    )
-    .await?;
+    state
+        .sessions
+        .rotate_refresh(
+            &identity.session.id,
+            &tokens::fingerprint(current),
+            &stored,
+            used_at,
+            grace,
+        )
+        .await?;
     let mut response = back_to_userinfo();
     // Keep the browser's (now old) refresh token; only the access token goes.
     auth.write_cookies_except(&mut response, ACCESS_COOKIE);

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::guard::Authenticated;
 use crate::auth::password::check_new_password;
 use crate::error::AppError;
-use crate::store::{sessions, users};
+use crate::store::users;
 
 #[derive(Template)]
 #[template(path = "password.html")]
@@ -131,7 +131,10 @@ pub async fn submit(
         .await?;
     users::set_password_hash(&state.pool, user.id, &hash).await?;
     let now = state.clock.now();
-    let ended = sessions::revoke_others(&state.pool, user.id, &identity.session.id, now).await?;
+    let ended = state
+        .sessions
+        .revoke_others(user.id, &identity.session.id, now)
+        .await?;
     tracing::info!(user = %user.user_id, other_sessions_ended = ended.len(), "password changed");
     let response = if from_form {
         HttpResponse::SeeOther()

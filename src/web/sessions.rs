@@ -12,7 +12,6 @@ use crate::auth::cookies;
 use crate::auth::guard::Authenticated;
 use crate::clock::{format_unix, rfc3339};
 use crate::error::AppError;
-use crate::store::sessions;
 
 /// One session as the JSON list shows it.
 #[derive(Serialize)]
@@ -65,7 +64,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let identity = &auth.identity;
     let now = state.clock.now();
-    let found = sessions::list_active(&state.pool, identity.user.id, now).await?;
+    let found = state.sessions.list_active(identity.user.id, now).await?;
     let current = identity.session.id.as_str();
     let response = if negotiate::wants_html(&req) {
         let chrome = chrome(&req, true, "sessions");
@@ -123,7 +122,11 @@ pub async fn revoke(
         return Err(AppError::NotFound);
     }
     let now = state.clock.now();
-    if !sessions::revoke_for_user(&state.pool, identity.user.id, &sid, now).await? {
+    if !state
+        .sessions
+        .revoke_for_user(identity.user.id, &sid, now)
+        .await?
+    {
         return Err(AppError::NotFound);
     }
     tracing::info!(user = %identity.user.user_id, session = %sid, "session ended by its user");
@@ -160,8 +163,10 @@ pub async fn revoke_others(
 ) -> Result<HttpResponse, AppError> {
     let identity = &auth.identity;
     let now = state.clock.now();
-    let ended =
-        sessions::revoke_others(&state.pool, identity.user.id, &identity.session.id, now).await?;
+    let ended = state
+        .sessions
+        .revoke_others(identity.user.id, &identity.session.id, now)
+        .await?;
     tracing::info!(user = %identity.user.user_id, ended = ended.len(), "logged out everywhere else");
     let response = if negotiate::wants_html(&req) {
         HttpResponse::SeeOther()

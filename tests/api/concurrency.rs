@@ -1,0 +1,107 @@
+//! Under concurrent logins, refreshes and logouts of the same users, nothing fails and the
+//! sessions table stays consistent. A correctness test, not a timed one.
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use time::Duration;
+
+use crate::helpers::spawn;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mixed_concurrent_requests_leave_the_sessions_consistent() {
+    let app = Arc::new(spawn().await);
+    let users = ["ann", "bob", "cho", "dan"];
+    for user in users {
+        app.add_user(user, "a shared fine passphrase").await;
+    }
+    let mut jars = Vec::new();
+    for i in 0..20 {
+        jars.push(
+            app.logged_in_as(users[i % 4], "a shared fine passphrase", true, "load")
+                .await,
+        );
+    }
+    // Every access token is now expired: each userinfo below goes through the refresh path,
+    // many of them with the same refresh token at the same moment.
+    app.advance(Duration::days(1) + Duration::seconds(1));
+
+    let jars = Arc::new(jars);
+    let mut tasks = Vec::new();
+    for k in 0..300usize {
+        let app = app.clone();
+        let jars = jars.clone();
+        tasks.push(tokio::spawn(async move {
+            let jar = &jars[k % jars.len()];
+            match k % 5 {
+                0 | 1 | 2 => vec![app.userinfo(jar).await.status()],
+                3 => {
+                    let fresh = app
+                        .logged_in_as(users[k % 4], "a shared fine passphrase", k % 2 == 0, "load")
+                        .await;
+                    vec![app.userinfo(&fresh).await.status()]
+                }
+                _ => vec![app.post("/logout", jar, false).await.status()],
+            }
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.extend(task.await.expect("no task panicked"));
+    }
+    assert!(
+        statuses.iter().all(|s| !s.is_server_error()),
+        "server errors: {statuses:?}"
+    );
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert!(
+        ok > 100,
+        "most requests succeeded ({ok} of {})",
+        statuses.len()
+    );
+    assert!(
+        statuses.iter().all(|s| [
+            StatusCode::OK,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::RESET_CONTENT
+        ]
+        .contains(s)),
+        "{statuses:?}"
+    );
+
+    let doubles: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT session_id, COUNT(*) FROM refresh_tokens WHERE used_at IS NULL GROUP BY session_id HAVING COUNT(*) > 1",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert!(
+        doubles.is_empty(),
+        "sessions with two current refresh tokens: {doubles:?}"
+    );
+    let orphans: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM refresh_tokens r LEFT JOIN sessions s ON s.id = r.session_id WHERE s.id IS NULL",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(orphans, 0);
+
+    // Every logged-out session stays logged out, cache or not.
+    for (k, jar) in jars.iter().enumerate() {
+        let logged_out = (0..300).any(|i| i % 5 == 4 && i % jars.len() == k);
+        if logged_out {
+            assert_eq!(
+                app.userinfo(jar).await.status(),
+                StatusCode::UNAUTHORIZED,
+                "jar {k}"
+            );
+            assert_eq!(
+                app.userinfo(&jar.clone().without("access_jwt"))
+                    .await
+                    .status(),
+                StatusCode::UNAUTHORIZED
+            );
+        }
+    }
+}
