@@ -34,7 +34,7 @@ async fn mixed_concurrent_requests_leave_the_sessions_consistent() {
         tasks.push(tokio::spawn(async move {
             let jar = &jars[k % jars.len()];
             match k % 5 {
-                0 | 1 | 2 => vec![app.userinfo(jar).await.status()],
+                0..=2 => vec![app.userinfo(jar).await.status()],
                 3 => {
                     let fresh = app
                         .logged_in_as(users[k % 4], "a shared fine passphrase", k % 2 == 0, "load")
