@@ -17,8 +17,28 @@ const USAGE: &str = "usage:
                                                    create a user; the password is asked for
                                                    (or read from the first line of stdin)";
 
-#[actix_web::main]
-async fn main() -> ExitCode {
+/// Every login allocates argon2's 19 MiB and frees it again. glibc's malloc raises its mmap
+/// threshold after such a free and then keeps those blocks in per-thread arenas, so a login
+/// flood left the process holding well over a gigabyte. A fixed threshold makes every large
+/// block a fresh mapping that goes back to the system when freed: memory follows the number of
+/// logins in flight (bounded by the password semaphore), not the number ever made.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_blocks_to_the_system() {
+    // SAFETY: mallopt only changes allocator tuning; called once, before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_blocks_to_the_system() {}
+
+fn main() -> ExitCode {
+    return_large_blocks_to_the_system();
+    actix_web::rt::System::new().block_on(run())
+}
+
+async fn run() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
