@@ -322,6 +322,12 @@ async fn logging_in_with_keep_stores_both_locked_down_cookies() {
         "refresh_jwt expires in {refresh_left}s"
     );
     browser.screenshot("userinfo").await;
+    browser
+        .client()
+        .goto(&app.url("/userinfo#inspector"))
+        .await
+        .unwrap();
+    browser.screenshot("inspector").await;
     browser.close().await;
 }
 

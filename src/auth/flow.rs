@@ -246,10 +246,7 @@ pub async fn resolve(
     let (session, user) = match (decision, found) {
         (Decision::Reject { clear_cookies }, _) => {
             if session_state == SessionState::Ended {
-                events.push(FlowEvent::with(
-                    "session-ended",
-                    "the session was logged out, revoked or is past its lifetime",
-                ));
+                events.push(FlowEvent::new("session-ended"));
             }
             return Ok(rejected(events, clear_cookies));
         }
@@ -292,10 +289,7 @@ pub async fn resolve(
                 .sessions
                 .reissue_refresh(&session.id, &stored, now)
                 .await?;
-            events.push(FlowEvent::with(
-                "refresh-reissued",
-                "kept session had no usable refresh token; a new one was issued",
-            ));
+            events.push(FlowEvent::new("refresh-reissued"));
             let claims = issued.claims.clone();
             Ok(Resolution {
                 verdict: Verdict::Authenticated(Box::new(Identity {
@@ -329,49 +323,35 @@ pub async fn resolve(
                 .sessions
                 .rotate_refresh(&session.id, &presented, &stored, now, grace)
                 .await?;
-            let (new_refresh, refresh_claims, refresh_event) = match decide::after_rotation(
-                rotation,
-            ) {
-                AfterRotation::ServeWithNewTokens => {
-                    let event = FlowEvent::with(
-                        "refresh-rotated",
-                        "the used refresh token was replaced by a new one",
-                    );
-                    let claims = next.claims.clone();
-                    (Some(cookie_for(next, now, true)), Some(claims), event)
-                }
-                AfterRotation::ServeWithNewAccessOnly => {
-                    let event = FlowEvent::with(
-                        "refresh-grace",
-                        "this refresh token was rotated moments ago by a concurrent request (another tab); \
-                         honoured within the grace window, the newer cookie is left in place",
-                    );
-                    (None, refresh, event)
-                }
-                AfterRotation::RevokeSession => {
-                    state.sessions.revoke(&session.id, now).await?;
-                    tracing::warn!(
-                        user = %user.user_id, session = %session.id, at = now,
-                        "security: a rotated refresh token was used again; session revoked"
-                    );
-                    events.push(FlowEvent::with(
-                        "reuse-detected",
-                        "an already-used refresh token came back after the grace window",
-                    ));
-                    events.push(FlowEvent::with(
-                        "session-revoked",
-                        "the whole session was ended",
-                    ));
-                    return Ok(rejected(events, true));
-                }
-                AfterRotation::Reject => {
-                    events.push(FlowEvent::with(
-                        "refresh-invalid",
-                        "this session never issued that refresh token",
-                    ));
-                    return Ok(rejected(events, true));
-                }
-            };
+            let (new_refresh, refresh_claims, refresh_event) =
+                match decide::after_rotation(rotation) {
+                    AfterRotation::ServeWithNewTokens => {
+                        let event = FlowEvent::new("refresh-rotated");
+                        let claims = next.claims.clone();
+                        (Some(cookie_for(next, now, true)), Some(claims), event)
+                    }
+                    AfterRotation::ServeWithNewAccessOnly => {
+                        let event = FlowEvent::new("refresh-grace");
+                        (None, refresh, event)
+                    }
+                    AfterRotation::RevokeSession => {
+                        state.sessions.revoke(&session.id, now).await?;
+                        tracing::warn!(
+                            user = %user.user_id, session = %session.id, at = now,
+                            "security: a rotated refresh token was used again; session revoked"
+                        );
+                        events.push(FlowEvent::new("reuse-detected"));
+                        events.push(FlowEvent::new("session-revoked"));
+                        return Ok(rejected(events, true));
+                    }
+                    AfterRotation::Reject => {
+                        events.push(FlowEvent::with(
+                            "refresh-invalid",
+                            "this session never issued that refresh token",
+                        ));
+                        return Ok(rejected(events, true));
+                    }
+                };
             let access_exp =
                 (now + config.access_token_ttl.whole_seconds()).min(session.expires_at);
             let new_access = state.tokens.issue(
@@ -381,10 +361,7 @@ pub async fn resolve(
                 now,
                 access_exp,
             )?;
-            events.push(FlowEvent::with(
-                "refreshed",
-                "a new access token was issued",
-            ));
+            events.push(FlowEvent::new("refreshed"));
             events.push(refresh_event);
             let access_claims = new_access.claims.clone();
             let mut session = session;
