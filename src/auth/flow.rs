@@ -203,6 +203,25 @@ fn event_name(kind: TokenKind, what: &str) -> &'static str {
     }
 }
 
+/// A new refresh token for the session, and the fingerprint the database keeps of it.
+fn next_refresh(
+    state: &AppState,
+    user: &User,
+    session: &Session,
+    now: i64,
+    expires_at: i64,
+) -> Result<(Issued, String), AppError> {
+    let issued = state.tokens.issue(
+        TokenKind::Refresh,
+        &user.user_id,
+        &session.id,
+        now,
+        expires_at,
+    )?;
+    let fingerprint = tokens::fingerprint(&issued.token);
+    Ok((issued, fingerprint))
+}
+
 /// Turns the tokens a request brings into a verdict, following `decide`.
 pub async fn resolve(
     state: &AppState,
@@ -272,14 +291,7 @@ pub async fn resolve(
             new_refresh: None,
         }),
         (Decision::ServeAndReissueRefresh, Some(access)) => {
-            let issued = state.tokens.issue(
-                TokenKind::Refresh,
-                &user.user_id,
-                &session.id,
-                now,
-                refresh_exp,
-            )?;
-            let fingerprint = tokens::fingerprint(&issued.token);
+            let (issued, fingerprint) = next_refresh(state, &user, &session, now, refresh_exp)?;
             let stored = NewRefresh {
                 fingerprint: &fingerprint,
                 issued_at: now,
@@ -305,14 +317,7 @@ pub async fn resolve(
         }
         (Decision::Refresh, _) => {
             let presented = refresh_raw.map(tokens::fingerprint).unwrap_or_default();
-            let next = state.tokens.issue(
-                TokenKind::Refresh,
-                &user.user_id,
-                &session.id,
-                now,
-                refresh_exp,
-            )?;
-            let next_fingerprint = tokens::fingerprint(&next.token);
+            let (next, next_fingerprint) = next_refresh(state, &user, &session, now, refresh_exp)?;
             let stored = NewRefresh {
                 fingerprint: &next_fingerprint,
                 issued_at: now,

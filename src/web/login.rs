@@ -15,7 +15,7 @@ use crate::auth::cookies;
 use crate::auth::flow::{self, Started};
 use crate::error::{AppError, NOT_AUTHORIZED};
 use crate::i18n::Texts;
-use crate::store::users;
+use crate::store::users::{self, User};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -171,12 +171,7 @@ pub async fn submit(
     };
     state.throttle.succeeded(&user_id);
 
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let started = flow::start(&state, &user, keep, user_agent).await?;
+    let started = start_session(&req, &state, &user, keep).await?;
     // The course's client expects a 302 to /userinfo; a browser form gets the proper 303.
     let mut response = if from_form {
         HttpResponse::SeeOther()
@@ -188,6 +183,21 @@ pub async fn submit(
         .finish();
     set_login_cookies(&mut response, started);
     Ok(response)
+}
+
+/// Starts a session for `user`, remembering the browser it came from (for `/sessions`).
+pub async fn start_session(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &User,
+    keep: bool,
+) -> Result<Started, AppError> {
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    flow::start(state, user, keep, user_agent).await
 }
 
 /// Writes the cookies of a fresh login: access always, refresh only for "keep me logged in".

@@ -77,6 +77,17 @@ pub async fn remember_lang(
     Ok(res)
 }
 
+/// Marks a response that carries user data `no-store` and adds the cookies this request
+/// renewed.
+pub fn private(mut response: HttpResponse, auth: &Authenticated) -> HttpResponse {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    auth.write_cookies(&mut response);
+    response
+}
+
 /// Renders a compiled template as an HTML response.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     let html = page.render().map_err(AppError::internal)?;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::login::client_address;
 use super::negotiate::{self, Either};
-use super::pages::{Chrome, chrome, render};
+use super::pages::{Chrome, chrome, private, render};
 use crate::app::AppState;
 use crate::auth::guard::Authenticated;
 use crate::auth::password::check_new_password;
@@ -36,15 +36,6 @@ struct PasswordChange {
     new_password: String,
 }
 
-fn no_store(mut response: HttpResponse, auth: &Authenticated) -> HttpResponse {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    auth.write_cookies(&mut response);
-    response
-}
-
 pub async fn form(
     req: HttpRequest,
     auth: Authenticated,
@@ -60,7 +51,7 @@ pub async fn form(
         notice,
         error: None,
     };
-    Ok(no_store(render(StatusCode::OK, &page)?, &auth))
+    Ok(private(render(StatusCode::OK, &page)?, &auth))
 }
 
 pub async fn submit(
@@ -85,7 +76,7 @@ pub async fn submit(
                 notice: None,
                 error: Some(message),
             };
-            Ok(no_store(render(status, &page)?, &auth))
+            Ok(private(render(status, &page)?, &auth))
         } else {
             Err(match status {
                 StatusCode::FORBIDDEN => AppError::Forbidden(message),
@@ -144,5 +135,5 @@ pub async fn submit(
         HttpResponse::Ok()
             .json(serde_json::json!({ "changed": true, "otherSessionsEnded": ended.len() }))
     };
-    Ok(no_store(response, &auth))
+    Ok(private(response, &auth))
 }

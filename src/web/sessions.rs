@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Serialize;
 
 use super::negotiate;
-use super::pages::{Chrome, chrome, render};
+use super::pages::{Chrome, chrome, private, render};
 use crate::app::AppState;
 use crate::auth::cookies;
 use crate::auth::guard::Authenticated;
@@ -45,15 +45,6 @@ struct SessionsPage {
 #[derive(serde::Deserialize)]
 pub struct SessionsQuery {
     notice: Option<String>,
-}
-
-fn no_store(mut response: HttpResponse, auth: &Authenticated) -> HttpResponse {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    auth.write_cookies(&mut response);
-    response
 }
 
 pub async fn list(
@@ -105,7 +96,7 @@ pub async fn list(
             .collect();
         HttpResponse::Ok().json(views)
     };
-    Ok(no_store(response, &auth))
+    Ok(private(response, &auth))
 }
 
 /// Ends one of the user's own sessions. Another user's session, or one that does not exist,
@@ -152,7 +143,7 @@ pub async fn revoke(
     } else {
         HttpResponse::NoContent().finish()
     };
-    Ok(no_store(response, &auth))
+    Ok(private(response, &auth))
 }
 
 /// "Log out everywhere else": ends every session of the user but this one.
@@ -175,5 +166,5 @@ pub async fn revoke_others(
     } else {
         HttpResponse::Ok().json(serde_json::json!({ "revoked": ended.len() }))
     };
-    Ok(no_store(response, &auth))
+    Ok(private(response, &auth))
 }

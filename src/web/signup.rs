@@ -6,11 +6,10 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::login::set_login_cookies;
+use super::login::{set_login_cookies, start_session};
 use super::negotiate::{self, Either};
 use super::pages::{Chrome, chrome, render};
 use crate::app::AppState;
-use crate::auth::flow;
 use crate::auth::password::check_new_password;
 use crate::error::AppError;
 use crate::store::users::{self, NewUser};
@@ -191,12 +190,7 @@ pub async fn submit(
         return refuse(StatusCode::CONFLICT, taken(), form);
     };
     tracing::info!(user = %user.user_id, "signed up");
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let started = flow::start(&state, &user, keep, user_agent).await?;
+    let started = start_session(&req, &state, &user, keep).await?;
     let mut response = if from_form {
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/userinfo"))

@@ -1,13 +1,13 @@
 //! `GET /userinfo`: who you are, as a page or as the course's JSON. The page also shows the
 //! tokens decoded and the server's steps for this very request.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::inspect::{self, TokenView};
 use super::negotiate;
-use super::pages::{Chrome, chrome, render};
+use super::pages::{Chrome, chrome, private, render};
 use crate::app::AppState;
 use crate::auth::guard::Authenticated;
 use crate::error::AppError;
@@ -39,7 +39,7 @@ pub async fn show(
     auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     let identity = &auth.identity;
-    let mut response = if negotiate::wants_html(&req) {
+    let response = if negotiate::wants_html(&req) {
         let chrome = chrome(&req, true, "userinfo");
         let now = state.clock.now();
         let keep = identity.session.keep_logged_in;
@@ -83,10 +83,5 @@ pub async fn show(
     } else {
         HttpResponse::Ok().json(&identity.user)
     };
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    auth.write_cookies(&mut response);
-    Ok(response)
+    Ok(private(response, &auth))
 }
