@@ -211,6 +211,17 @@ impl TestApp {
         request.send().await.expect("POST request")
     }
 
+    /// The body of `GET path` with no cookies, as text.
+    pub async fn text(&self, path: &str) -> String {
+        let response = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET request");
+        response.text().await.expect("a text body")
+    }
+
     pub async fn userinfo(&self, jar: &Jar) -> Response {
         self.get("/userinfo", jar, false).await
     }

@@ -207,15 +207,7 @@ async fn without_demo_users_there_is_no_demo_account() {
             .status(),
         StatusCode::UNAUTHORIZED
     );
-    let html = app
-        .client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text("/login").await;
     assert!(
         !html.contains("1234"),
         "the login page does not advertise a demo account"

@@ -77,15 +77,7 @@ async fn the_logout_form_returns_to_the_login_page_with_a_notice() {
         "/login?notice=logged-out"
     );
     assert_eq!(set_cookies(&response)["access_jwt"].value(), "");
-    let page = app
-        .client
-        .get(app.url("/login?notice=logged-out"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text("/login?notice=logged-out").await;
     assert!(page.contains("You have been logged out."));
 }
 

@@ -47,15 +47,7 @@ async fn a_json_sign_up_creates_the_user_and_logs_in() {
 #[tokio::test]
 async fn the_form_signs_up_and_lands_on_userinfo() {
     let app = spawn().await;
-    let form = app
-        .client
-        .get(app.url("/signup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.text("/signup").await;
     for field in [
         "userId", "password", "email", "name", "position", "location", "bio",
     ] {

@@ -253,15 +253,7 @@ async fn replaying_an_old_refresh_token_ends_the_session() {
         "",
         "cookies cleared"
     );
-    let login = app
-        .client
-        .get(app.url("/login?notice=reuse-detected"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = app.text("/login?notice=reuse-detected").await;
     assert!(login.contains("ended the whole session"));
     let revoked: Option<i64> = sqlx::query_scalar("SELECT revoked_at FROM sessions")
         .fetch_one(&app.state.pool)

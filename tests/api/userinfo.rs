@@ -106,15 +106,7 @@ async fn no_token_is_401_not_authorized_for_json_and_a_redirect_for_browsers() {
         response.headers()[header::LOCATION],
         "/login?notice=login-required"
     );
-    let login = app
-        .client
-        .get(app.url("/login?notice=login-required"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = app.text("/login?notice=login-required").await;
     assert!(
         login.contains("Please log in"),
         "the login page shows the notice"
@@ -141,15 +133,7 @@ async fn an_expired_access_token_without_refresh_is_refused_and_its_cookie_clear
         response.headers()[header::LOCATION],
         "/login?notice=expired"
     );
-    let login = app
-        .client
-        .get(app.url("/login?notice=expired"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = app.text("/login?notice=expired").await;
     assert!(login.contains("Please log in again"));
 }
 
