@@ -406,6 +406,45 @@ pub static KO: Texts = Texts {
     how_title: "동작 원리",
 };
 
+/// A page-language line for an error status, shown above the server's own message.
+pub fn describe_status(lang: Lang, status: u16) -> Option<&'static str> {
+    let (en, ko) = match status {
+        400 => (
+            "The request could not be understood.",
+            "요청을 이해할 수 없습니다.",
+        ),
+        401 => ("Please log in.", "로그인해 주세요."),
+        403 => ("This request is not allowed.", "허용되지 않는 요청입니다."),
+        404 => ("There is no such page.", "그런 페이지는 없습니다."),
+        405 => (
+            "This page does not accept that method.",
+            "이 페이지는 그 방식의 요청을 받지 않습니다.",
+        ),
+        409 => (
+            "That conflicts with what exists.",
+            "이미 있는 것과 충돌합니다.",
+        ),
+        413 => ("The request is too large.", "요청이 너무 큽니다."),
+        415 => (
+            "That kind of content is not accepted.",
+            "그런 형식의 내용은 받지 않습니다.",
+        ),
+        429 => (
+            "Too many attempts; wait a little.",
+            "시도가 너무 많습니다. 잠시 기다려 주세요.",
+        ),
+        500..=599 => (
+            "Something went wrong on our side.",
+            "서버에서 문제가 생겼습니다.",
+        ),
+        _ => return None,
+    };
+    Some(match lang {
+        Lang::En => en,
+        Lang::Ko => ko,
+    })
+}
+
 /// What each step of the request timeline means, for people.
 pub fn describe_event(lang: Lang, name: &str) -> &'static str {
     let (en, ko) = match name {

@@ -153,6 +153,29 @@ pub enum WeakPassword {
     Common,
 }
 
+impl WeakPassword {
+    /// The reason in the page's language.
+    pub fn message(self, lang: crate::i18n::Lang) -> &'static str {
+        use crate::i18n::Lang;
+        match (self, lang) {
+            (WeakPassword::TooShort, Lang::En) => {
+                "The password must be at least 8 characters long."
+            }
+            (WeakPassword::TooLong, Lang::En) => {
+                "The password must be at most 128 characters long."
+            }
+            (WeakPassword::SameAsUserId, Lang::En) => "The password must not be the user ID.",
+            (WeakPassword::Common, Lang::En) => {
+                "That password is one of the most common ones; choose another."
+            }
+            (WeakPassword::TooShort, Lang::Ko) => "비밀번호는 8자 이상이어야 합니다.",
+            (WeakPassword::TooLong, Lang::Ko) => "비밀번호는 128자 이하여야 합니다.",
+            (WeakPassword::SameAsUserId, Lang::Ko) => "비밀번호가 아이디와 같으면 안 됩니다.",
+            (WeakPassword::Common, Lang::Ko) => "너무 흔한 비밀번호입니다. 다른 것을 골라 주세요.",
+        }
+    }
+}
+
 /// The rules for a new password (sign-up and password change): length, not the userId, not a
 /// well-known password. No composition rules: NIST found they make passwords worse.
 pub fn check_new_password(user_id: &str, password: &str) -> Result<(), WeakPassword> {

@@ -147,6 +147,8 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
 #[template(path = "error.html")]
 struct ErrorPage {
     chrome: Chrome,
+    /// In the page's language.
+    summary: Option<&'static str>,
     status: String,
     message: String,
 }
@@ -169,8 +171,10 @@ pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         .get::<ErrorMessage>()
         .map(|m| m.0.clone())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
+    let chrome = chrome(res.request(), false, "");
     let page = ErrorPage {
-        chrome: chrome(res.request(), false, ""),
+        summary: crate::i18n::describe_status(chrome.lang, status.as_u16()),
+        chrome,
         status: format!(
             "{} {}",
             status.as_u16(),

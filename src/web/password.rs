@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::auth::guard::Authenticated;
 use crate::auth::password::check_new_password;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::store::users;
 
 #[derive(Template)]
@@ -114,7 +115,12 @@ pub async fn submit(
     }
     state.throttle.succeeded(&user.user_id);
     if let Err(weak) = check_new_password(&user.user_id, &change.new_password) {
-        return refuse(StatusCode::BAD_REQUEST, weak.to_string());
+        let lang = if from_form {
+            chrome(&req, true, "password").lang
+        } else {
+            Lang::En
+        };
+        return refuse(StatusCode::BAD_REQUEST, weak.message(lang).to_owned());
     }
     let hash = state
         .passwords

@@ -409,3 +409,66 @@ async fn no_page_has_inline_script_or_style() {
         );
     }
 }
+
+#[tokio::test]
+async fn errors_and_form_messages_are_in_the_pages_language() {
+    let app = spawn().await;
+    let korean = Jar::default().with("lang", "ko");
+    let response = app.get("/no/such/page", &korean, true).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("그런 페이지는 없습니다.")
+    );
+
+    let response = app
+        .client
+        .post(app.url("/signup"))
+        .headers(korean.headers())
+        .header(header::ACCEPT, "text/html")
+        .form(&[
+            ("userId", "park"),
+            ("password", "short"),
+            ("email", "park@example.com"),
+            ("name", "Park"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("비밀번호는 8자 이상이어야 합니다.")
+    );
+
+    let response = app.login_form("kimcoding", "wrong", false).await;
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("The user ID or password is not correct.")
+    );
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .headers(korean.headers())
+        .header(header::ACCEPT, "text/html")
+        .form(&[("userId", "kimcoding"), ("password", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("아이디 또는 비밀번호가 올바르지 않습니다.")
+    );
+}
