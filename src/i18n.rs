@@ -75,336 +75,432 @@ impl Lang {
     }
 }
 
-/// Every fixed string of the pages. Long explanations live in the per-language templates
-/// under `templates/explain/`.
-pub struct Texts {
-    pub lang_name: &'static str,
-    pub nav_userinfo: &'static str,
-    pub nav_sessions: &'static str,
-    pub nav_password: &'static str,
-    pub nav_how: &'static str,
-    pub nav_login: &'static str,
-    pub nav_signup: &'static str,
-    pub footer: &'static str,
-    pub back_home: &'static str,
+/// Declares `Texts`, its English and Korean instances, and `Texts::all` (every string, so a
+/// test can check them all) from one list of `field: (english, korean)`.
+macro_rules! texts {
+    ($($field:ident: ($en:expr, $ko:expr $(,)?),)*) => {
+        /// Every fixed string of the pages. Long explanations live in the per-language
+        /// templates under `templates/explain/`. They contain no HTML-special characters
+        /// (a test checks), so templates may print them without escaping.
+        pub struct Texts {
+            $(pub $field: &'static str,)*
+        }
 
-    pub login_title: &'static str,
-    pub user_id: &'static str,
-    pub password: &'static str,
-    pub keep_logged_in: &'static str,
-    pub login_button: &'static str,
-    pub demo_account: &'static str,
-    pub keep_hint: &'static str,
-    pub login_failed: &'static str,
-    pub too_many_attempts: &'static str,
-    pub seconds: &'static str,
-    pub notice_logged_out: &'static str,
-    pub notice_expired: &'static str,
-    pub notice_login_required: &'static str,
-    pub notice_signed_up: &'static str,
-    pub no_account: &'static str,
+        pub static EN: Texts = Texts { $($field: $en,)* };
+        pub static KO: Texts = Texts { $($field: $ko,)* };
 
-    pub email: &'static str,
-    pub name: &'static str,
-    pub position: &'static str,
-    pub location: &'static str,
-    pub bio: &'static str,
-    pub logout_button: &'static str,
-    pub timeline_title: &'static str,
-    pub timeline_hint: &'static str,
-    pub sent_by: &'static str,
-    pub session_kept: &'static str,
-    pub session_browser: &'static str,
-
-    pub sessions_title: &'static str,
-    pub sessions_hint: &'static str,
-    pub created: &'static str,
-    pub last_seen: &'static str,
-    pub device: &'static str,
-    pub kept: &'static str,
-    pub yes: &'static str,
-    pub no: &'static str,
-    pub this_session: &'static str,
-    pub revoke: &'static str,
-    pub revoke_others: &'static str,
-    pub notice_revoked_others: &'static str,
-
-    pub password_title: &'static str,
-    pub current_password: &'static str,
-    pub new_password: &'static str,
-    pub change_password: &'static str,
-    pub password_rules: &'static str,
-    pub wrong_current_password: &'static str,
-    pub notice_password_changed: &'static str,
-
-    pub signup_title: &'static str,
-    pub signup_button: &'static str,
-    pub optional: &'static str,
-    pub user_id_taken: &'static str,
-
-    pub inspector_title: &'static str,
-    pub inspector_hint: &'static str,
-    pub access_token: &'static str,
-    pub refresh_token: &'static str,
-    pub no_refresh_token: &'static str,
-    pub part_header: &'static str,
-    pub part_payload: &'static str,
-    pub part_signature: &'static str,
-    pub three_parts: &'static str,
-    pub claim: &'static str,
-    pub value: &'static str,
-    pub meaning: &'static str,
-    pub expires_in: &'static str,
-    pub expired_ago: &'static str,
-    pub cookie_title: &'static str,
-    pub session_cookie: &'static str,
-    pub why_httponly: &'static str,
-    pub why_secure: &'static str,
-    pub why_samesite: &'static str,
-    pub why_path: &'static str,
-    pub why_session_cookie: &'static str,
-    pub why_max_age: &'static str,
-    pub explain_iss: &'static str,
-    pub explain_sub: &'static str,
-    pub explain_aud: &'static str,
-    pub explain_exp: &'static str,
-    pub explain_nbf: &'static str,
-    pub explain_iat: &'static str,
-    pub explain_jti: &'static str,
-    pub explain_sid: &'static str,
-    pub explain_typ: &'static str,
-    pub explain_alg: &'static str,
-    pub explain_kid: &'static str,
-    pub demo_title: &'static str,
-    pub demo_hint: &'static str,
-    pub demo_expire: &'static str,
-    pub demo_forget: &'static str,
-    pub demo_replay: &'static str,
-    pub demo_replay_hint: &'static str,
-    pub notice_reuse: &'static str,
-    pub how_title: &'static str,
+        impl Texts {
+            /// Every string, in declaration order.
+            pub fn all(&self) -> Vec<&'static str> {
+                vec![$(self.$field,)*]
+            }
+        }
+    };
 }
 
-pub static EN: Texts = Texts {
-    lang_name: "English",
-    nav_userinfo: "User info",
-    nav_sessions: "Sessions",
-    nav_password: "Password",
-    nav_how: "How it works",
-    nav_login: "Log in",
-    nav_signup: "Sign up",
-    footer: "JWTs in HttpOnly cookies, sessions in SQLite, written in Rust.",
-    back_home: "Back to the start",
-
-    login_title: "Log in",
-    user_id: "User ID",
-    password: "Password",
-    keep_logged_in: "Keep me logged in",
-    login_button: "Log in",
-    demo_account: "Demo account:",
-    keep_hint: "Without “keep me logged in” you get only an access token, in a cookie that \
+texts! {
+    lang_name: (
+        "English",
+        "한국어",
+    ),
+    nav_userinfo: (
+        "User info",
+        "내 정보",
+    ),
+    nav_sessions: (
+        "Sessions",
+        "세션",
+    ),
+    nav_password: (
+        "Password",
+        "비밀번호",
+    ),
+    nav_how: (
+        "How it works",
+        "동작 원리",
+    ),
+    nav_login: (
+        "Log in",
+        "로그인",
+    ),
+    nav_signup: (
+        "Sign up",
+        "회원가입",
+    ),
+    footer: (
+        "JWTs in HttpOnly cookies, sessions in SQLite, written in Rust.",
+        "HttpOnly 쿠키에 담긴 JWT, SQLite에 저장된 세션, Rust로 작성했습니다.",
+    ),
+    back_home: (
+        "Back to the start",
+        "처음으로",
+    ),
+    login_title: (
+        "Log in",
+        "로그인",
+    ),
+    user_id: (
+        "User ID",
+        "아이디",
+    ),
+    password: (
+        "Password",
+        "비밀번호",
+    ),
+    keep_logged_in: (
+        "Keep me logged in",
+        "로그인 상태 유지",
+    ),
+    login_button: (
+        "Log in",
+        "로그인",
+    ),
+    demo_account: (
+        "Demo account:",
+        "데모 계정:",
+    ),
+    keep_hint: (
+        "Without “keep me logged in” you get only an access token, in a cookie that \
                 disappears when the browser closes. With it you also get a refresh token that \
                 keeps you logged in for days.",
-    login_failed: "The user ID or password is not correct.",
-    too_many_attempts: "Too many failed attempts. Try again in",
-    seconds: "seconds",
-    notice_logged_out: "You have been logged out.",
-    notice_expired: "Your session has ended. Please log in again.",
-    notice_login_required: "Please log in to see that page.",
-    notice_signed_up: "Welcome! Your account was created.",
-    no_account: "No account yet?",
-
-    email: "Email",
-    name: "Name",
-    position: "Position",
-    location: "Location",
-    bio: "Bio",
-    logout_button: "Log out",
-    timeline_title: "What happened on this request",
-    timeline_hint: "The server's own steps for the request that made this page, in order.",
-    sent_by: "Access token sent by",
-    session_kept: "Session kept (“keep me logged in”).",
-    session_browser: "Session ends when the browser closes.",
-
-    sessions_title: "Your sessions",
-    sessions_hint: "Every login is a session on the server. Ending one makes its tokens \
-                    worthless at once, even ones that have not expired.",
-    created: "Logged in",
-    last_seen: "Last seen",
-    device: "Browser",
-    kept: "Kept",
-    yes: "yes",
-    no: "no",
-    this_session: "this session",
-    revoke: "End",
-    revoke_others: "Log out everywhere else",
-    notice_revoked_others: "Every other session was ended.",
-
-    password_title: "Change your password",
-    current_password: "Current password",
-    new_password: "New password",
-    change_password: "Change password",
-    password_rules: "8 to 128 characters, not your user ID, not a well-known password.",
-    wrong_current_password: "The current password is not correct.",
-    notice_password_changed: "Password changed. Your other sessions were logged out.",
-
-    signup_title: "Create an account",
-    signup_button: "Sign up",
-    optional: "optional",
-    user_id_taken: "That user ID is taken.",
-
-    inspector_title: "Your tokens, decoded",
-    inspector_hint: "This is what the server reads in your cookies. The cookies are HttpOnly, so no script on this page could read them: the server decoded them for you. The signature is shortened on purpose; the whole token never appears in a page.",
-    access_token: "Access token (access_jwt)",
-    refresh_token: "Refresh token (refresh_jwt)",
-    no_refresh_token: "No refresh token: you logged in without “keep me logged in”, so when the access token expires you log in again.",
-    part_header: "Header",
-    part_payload: "Payload",
-    part_signature: "Signature",
-    three_parts: "A JWT is three Base64URL parts joined by dots: header, payload, signature. Base64URL is an encoding, not encryption: anyone holding the token can read the payload, so nothing secret goes in it. Only the signature, made with a key that never leaves the server, proves the server wrote it.",
-    claim: "Claim",
-    value: "Value",
-    meaning: "Meaning",
-    expires_in: "expires in",
-    expired_ago: "expired",
-    cookie_title: "The cookie, as the server set it",
-    session_cookie: "no Max-Age: a session cookie",
-    why_httponly: "Page scripts cannot read it, so an XSS bug cannot steal the token.",
-    why_secure: "Sent only over HTTPS (browsers make an exception for localhost), so nobody on the network sees it.",
-    why_samesite: "Never sent on a request another site starts, which stops cross-site request forgery.",
-    why_path: "Sent with every request to this site, and no Domain: never to a subdomain.",
-    why_session_cookie: "Without “keep me logged in” the cookie dies when the browser closes.",
-    why_max_age: "The browser keeps it this long, even across restarts: “keep me logged in”.",
-    explain_iss: "Issuer: who made the token. We refuse tokens from anyone else.",
-    explain_sub: "Subject: whom the token is about — your user ID.",
-    explain_aud: "Audience: who the token is for. A token meant for another service is refused here.",
-    explain_exp: "Expires: after this moment the token is refused.",
-    explain_nbf: "Not before: before this moment the token is refused.",
-    explain_iat: "Issued at: when the server signed it.",
-    explain_jti: "JWT ID: unique per token, so each one can be told apart (rotation relies on it).",
-    explain_sid: "Our claim: the server-side session this token belongs to. Logout ends it, and the token with it.",
-    explain_typ: "Our claim: access or refresh. One is never accepted where the other is expected.",
-    explain_alg: "Algorithm: HS256 (HMAC with SHA-256). The server accepts no other, whatever the header says.",
-    explain_kid: "Key ID: which of the server's keys signed it, so keys can be rotated.",
-    demo_title: "Make it happen",
-    demo_hint: "Demo mode is on. Each button changes your cookies on purpose; the timeline above shows what the server does on the next page load.",
-    demo_expire: "Expire my access token now",
-    demo_forget: "Forget my refresh token",
-    demo_replay: "Replay an old refresh token",
-    demo_replay_hint: "Pretends a thief used a copy of your refresh token first; your browser then presents the old one, and the server ends the whole session.",
-    notice_reuse: "A refresh token that had already been used came back. That means a copy exists somewhere, so the server ended the whole session. Please log in again.",
-    how_title: "How it works",
-};
-
-pub static KO: Texts = Texts {
-    lang_name: "한국어",
-    nav_userinfo: "내 정보",
-    nav_sessions: "세션",
-    nav_password: "비밀번호",
-    nav_how: "동작 원리",
-    nav_login: "로그인",
-    nav_signup: "회원가입",
-    footer: "HttpOnly 쿠키에 담긴 JWT, SQLite에 저장된 세션, Rust로 작성했습니다.",
-    back_home: "처음으로",
-
-    login_title: "로그인",
-    user_id: "아이디",
-    password: "비밀번호",
-    keep_logged_in: "로그인 상태 유지",
-    login_button: "로그인",
-    demo_account: "데모 계정:",
-    keep_hint: "“로그인 상태 유지”를 선택하지 않으면 액세스 토큰만 받고, 그 쿠키는 브라우저를 닫으면 \
+        "“로그인 상태 유지”를 선택하지 않으면 액세스 토큰만 받고, 그 쿠키는 브라우저를 닫으면 \
                 사라집니다. 선택하면 리프레시 토큰도 받아 며칠 동안 로그인이 유지됩니다.",
-    login_failed: "아이디 또는 비밀번호가 올바르지 않습니다.",
-    too_many_attempts: "실패한 시도가 너무 많습니다. 다시 시도하기까지",
-    seconds: "초",
-    notice_logged_out: "로그아웃되었습니다.",
-    notice_expired: "세션이 끝났습니다. 다시 로그인해 주세요.",
-    notice_login_required: "그 페이지를 보려면 로그인해 주세요.",
-    notice_signed_up: "환영합니다! 계정이 만들어졌습니다.",
-    no_account: "아직 계정이 없나요?",
-
-    email: "이메일",
-    name: "이름",
-    position: "직무",
-    location: "지역",
-    bio: "소개",
-    logout_button: "로그아웃",
-    timeline_title: "이 요청에서 일어난 일",
-    timeline_hint: "이 페이지를 만든 요청에 대해 서버가 밟은 단계를 순서대로 보여 줍니다.",
-    sent_by: "액세스 토큰 전달 방식:",
-    session_kept: "로그인 상태 유지 세션입니다.",
-    session_browser: "브라우저를 닫으면 끝나는 세션입니다.",
-
-    sessions_title: "내 세션",
-    sessions_hint: "로그인할 때마다 서버에 세션이 하나 생깁니다. 세션을 끝내면 그 세션의 토큰은 \
+    ),
+    login_failed: (
+        "The user ID or password is not correct.",
+        "아이디 또는 비밀번호가 올바르지 않습니다.",
+    ),
+    too_many_attempts: (
+        "Too many failed attempts. Try again in",
+        "실패한 시도가 너무 많습니다. 다시 시도하기까지",
+    ),
+    seconds: (
+        "seconds",
+        "초",
+    ),
+    notice_logged_out: (
+        "You have been logged out.",
+        "로그아웃되었습니다.",
+    ),
+    notice_expired: (
+        "Your session has ended. Please log in again.",
+        "세션이 끝났습니다. 다시 로그인해 주세요.",
+    ),
+    notice_login_required: (
+        "Please log in to see that page.",
+        "그 페이지를 보려면 로그인해 주세요.",
+    ),
+    notice_signed_up: (
+        "Welcome! Your account was created.",
+        "환영합니다! 계정이 만들어졌습니다.",
+    ),
+    no_account: (
+        "No account yet?",
+        "아직 계정이 없나요?",
+    ),
+    email: (
+        "Email",
+        "이메일",
+    ),
+    name: (
+        "Name",
+        "이름",
+    ),
+    position: (
+        "Position",
+        "직무",
+    ),
+    location: (
+        "Location",
+        "지역",
+    ),
+    bio: (
+        "Bio",
+        "소개",
+    ),
+    logout_button: (
+        "Log out",
+        "로그아웃",
+    ),
+    timeline_title: (
+        "What happened on this request",
+        "이 요청에서 일어난 일",
+    ),
+    timeline_hint: (
+        "The server's own steps for the request that made this page, in order.",
+        "이 페이지를 만든 요청에 대해 서버가 밟은 단계를 순서대로 보여 줍니다.",
+    ),
+    sent_by: (
+        "Access token sent by",
+        "액세스 토큰 전달 방식:",
+    ),
+    session_kept: (
+        "Session kept (“keep me logged in”).",
+        "로그인 상태 유지 세션입니다.",
+    ),
+    session_browser: (
+        "Session ends when the browser closes.",
+        "브라우저를 닫으면 끝나는 세션입니다.",
+    ),
+    sessions_title: (
+        "Your sessions",
+        "내 세션",
+    ),
+    sessions_hint: (
+        "Every login is a session on the server. Ending one makes its tokens \
+                    worthless at once, even ones that have not expired.",
+        "로그인할 때마다 서버에 세션이 하나 생깁니다. 세션을 끝내면 그 세션의 토큰은 \
                     만료 전이라도 즉시 쓸 수 없게 됩니다.",
-    created: "로그인 시각",
-    last_seen: "마지막 사용",
-    device: "브라우저",
-    kept: "유지",
-    yes: "예",
-    no: "아니요",
-    this_session: "현재 세션",
-    revoke: "끝내기",
-    revoke_others: "다른 모든 곳에서 로그아웃",
-    notice_revoked_others: "다른 세션을 모두 끝냈습니다.",
-
-    password_title: "비밀번호 변경",
-    current_password: "현재 비밀번호",
-    new_password: "새 비밀번호",
-    change_password: "비밀번호 변경",
-    password_rules: "8자 이상 128자 이하, 아이디와 다르고, 흔히 쓰이는 비밀번호가 아니어야 합니다.",
-    wrong_current_password: "현재 비밀번호가 올바르지 않습니다.",
-    notice_password_changed: "비밀번호를 바꿨습니다. 다른 세션은 모두 로그아웃되었습니다.",
-
-    signup_title: "계정 만들기",
-    signup_button: "가입하기",
-    optional: "선택",
-    user_id_taken: "이미 사용 중인 아이디입니다.",
-
-    inspector_title: "내 토큰 해부",
-    inspector_hint: "서버가 쿠키에서 읽은 내용입니다. 쿠키가 HttpOnly라서 이 페이지의 어떤 스크립트도 읽을 수 없으므로, 서버가 대신 풀어서 보여 줍니다. 서명은 일부러 줄여서 보여 주며, 토큰 전체는 어떤 페이지에도 나오지 않습니다.",
-    access_token: "액세스 토큰 (access_jwt)",
-    refresh_token: "리프레시 토큰 (refresh_jwt)",
-    no_refresh_token: "리프레시 토큰이 없습니다. “로그인 상태 유지” 없이 로그인했으므로 액세스 토큰이 만료되면 다시 로그인해야 합니다.",
-    part_header: "헤더",
-    part_payload: "페이로드",
-    part_signature: "서명",
-    three_parts: "JWT는 점으로 이어진 세 개의 Base64URL 조각(헤더, 페이로드, 서명)입니다. Base64URL은 암호화가 아니라 인코딩일 뿐이라 토큰을 가진 사람은 누구나 페이로드를 읽을 수 있으므로 비밀은 넣지 않습니다. 서버 밖으로 나가지 않는 키로 만든 서명만이 서버가 발급했다는 것을 증명합니다.",
-    claim: "클레임",
-    value: "값",
-    meaning: "의미",
-    expires_in: "만료까지",
-    expired_ago: "만료됨",
-    cookie_title: "서버가 설정한 쿠키",
-    session_cookie: "Max-Age 없음: 세션 쿠키",
-    why_httponly: "페이지 스크립트가 읽을 수 없어서 XSS 버그가 있어도 토큰을 훔칠 수 없습니다.",
-    why_secure: "HTTPS로만 전송되므로(localhost는 예외) 네트워크의 누구도 볼 수 없습니다.",
-    why_samesite: "다른 사이트가 시작한 요청에는 절대 실려 가지 않아 CSRF를 막습니다.",
-    why_path: "이 사이트의 모든 요청에 실리며 Domain이 없으므로 하위 도메인에는 가지 않습니다.",
-    why_session_cookie: "“로그인 상태 유지”를 안 했으므로 브라우저를 닫으면 쿠키가 사라집니다.",
-    why_max_age: "브라우저를 다시 켜도 이 기간 동안 보관합니다: “로그인 상태 유지”.",
-    explain_iss: "발급자: 토큰을 만든 쪽. 다른 발급자의 토큰은 거부합니다.",
-    explain_sub: "주체: 토큰이 가리키는 사람, 즉 내 아이디.",
-    explain_aud: "대상: 토큰을 받을 쪽. 다른 서비스용 토큰은 여기서 거부됩니다.",
-    explain_exp: "만료 시각: 이 시각 이후에는 거부됩니다.",
-    explain_nbf: "시작 시각: 이 시각 전에는 거부됩니다.",
-    explain_iat: "발급 시각: 서버가 서명한 때.",
-    explain_jti: "토큰 ID: 토큰마다 달라서 서로 구별할 수 있습니다(로테이션에 쓰입니다).",
-    explain_sid: "우리가 정한 클레임: 이 토큰이 속한 서버 쪽 세션. 로그아웃하면 세션과 함께 토큰도 끝납니다.",
-    explain_typ: "우리가 정한 클레임: access 또는 refresh. 서로의 자리에서는 절대 받아들여지지 않습니다.",
-    explain_alg: "알고리즘: HS256(SHA-256 HMAC). 헤더에 뭐라고 적혀 있든 다른 알고리즘은 받지 않습니다.",
-    explain_kid: "키 ID: 어떤 서버 키로 서명했는지. 키 교체를 가능하게 합니다.",
-    demo_title: "직접 해 보기",
-    demo_hint: "데모 모드가 켜져 있습니다. 각 버튼은 일부러 쿠키를 바꿉니다. 다음 페이지를 불러올 때 서버가 하는 일이 위 타임라인에 나타납니다.",
-    demo_expire: "액세스 토큰 지금 만료시키기",
-    demo_forget: "리프레시 토큰 잊어버리기",
-    demo_replay: "예전 리프레시 토큰 재사용하기",
-    demo_replay_hint: "도둑이 복사한 리프레시 토큰을 먼저 썼다고 가정합니다. 그 뒤 브라우저가 예전 토큰을 내밀면 서버는 세션 전체를 끝냅니다.",
-    notice_reuse: "이미 사용된 리프레시 토큰이 다시 들어왔습니다. 어딘가에 복사본이 있다는 뜻이므로 서버가 세션 전체를 끝냈습니다. 다시 로그인해 주세요.",
-    how_title: "동작 원리",
-};
+    ),
+    created: (
+        "Logged in",
+        "로그인 시각",
+    ),
+    last_seen: (
+        "Last seen",
+        "마지막 사용",
+    ),
+    device: (
+        "Browser",
+        "브라우저",
+    ),
+    kept: (
+        "Kept",
+        "유지",
+    ),
+    yes: (
+        "yes",
+        "예",
+    ),
+    no: (
+        "no",
+        "아니요",
+    ),
+    this_session: (
+        "this session",
+        "현재 세션",
+    ),
+    revoke: (
+        "End",
+        "끝내기",
+    ),
+    revoke_others: (
+        "Log out everywhere else",
+        "다른 모든 곳에서 로그아웃",
+    ),
+    notice_revoked_others: (
+        "Every other session was ended.",
+        "다른 세션을 모두 끝냈습니다.",
+    ),
+    password_title: (
+        "Change your password",
+        "비밀번호 변경",
+    ),
+    current_password: (
+        "Current password",
+        "현재 비밀번호",
+    ),
+    new_password: (
+        "New password",
+        "새 비밀번호",
+    ),
+    change_password: (
+        "Change password",
+        "비밀번호 변경",
+    ),
+    password_rules: (
+        "8 to 128 characters, not your user ID, not a well-known password.",
+        "8자 이상 128자 이하, 아이디와 다르고, 흔히 쓰이는 비밀번호가 아니어야 합니다.",
+    ),
+    wrong_current_password: (
+        "The current password is not correct.",
+        "현재 비밀번호가 올바르지 않습니다.",
+    ),
+    notice_password_changed: (
+        "Password changed. Your other sessions were logged out.",
+        "비밀번호를 바꿨습니다. 다른 세션은 모두 로그아웃되었습니다.",
+    ),
+    signup_title: (
+        "Create an account",
+        "계정 만들기",
+    ),
+    signup_button: (
+        "Sign up",
+        "가입하기",
+    ),
+    optional: (
+        "optional",
+        "선택",
+    ),
+    user_id_taken: (
+        "That user ID is taken.",
+        "이미 사용 중인 아이디입니다.",
+    ),
+    inspector_title: (
+        "Your tokens, decoded",
+        "내 토큰 해부",
+    ),
+    inspector_hint: (
+        "This is what the server reads in your cookies. The cookies are HttpOnly, so no script on this page could read them: the server decoded them for you. The signature is shortened on purpose; the whole token never appears in a page.",
+        "서버가 쿠키에서 읽은 내용입니다. 쿠키가 HttpOnly라서 이 페이지의 어떤 스크립트도 읽을 수 없으므로, 서버가 대신 풀어서 보여 줍니다. 서명은 일부러 줄여서 보여 주며, 토큰 전체는 어떤 페이지에도 나오지 않습니다.",
+    ),
+    access_token: (
+        "Access token (access_jwt)",
+        "액세스 토큰 (access_jwt)",
+    ),
+    refresh_token: (
+        "Refresh token (refresh_jwt)",
+        "리프레시 토큰 (refresh_jwt)",
+    ),
+    no_refresh_token: (
+        "No refresh token: you logged in without “keep me logged in”, so when the access token expires you log in again.",
+        "리프레시 토큰이 없습니다. “로그인 상태 유지” 없이 로그인했으므로 액세스 토큰이 만료되면 다시 로그인해야 합니다.",
+    ),
+    part_header: (
+        "Header",
+        "헤더",
+    ),
+    part_payload: (
+        "Payload",
+        "페이로드",
+    ),
+    part_signature: (
+        "Signature",
+        "서명",
+    ),
+    three_parts: (
+        "A JWT is three Base64URL parts joined by dots: header, payload, signature. Base64URL is an encoding, not encryption: anyone holding the token can read the payload, so nothing secret goes in it. Only the signature, made with a key that never leaves the server, proves the server wrote it.",
+        "JWT는 점으로 이어진 세 개의 Base64URL 조각(헤더, 페이로드, 서명)입니다. Base64URL은 암호화가 아니라 인코딩일 뿐이라 토큰을 가진 사람은 누구나 페이로드를 읽을 수 있으므로 비밀은 넣지 않습니다. 서버 밖으로 나가지 않는 키로 만든 서명만이 서버가 발급했다는 것을 증명합니다.",
+    ),
+    claim: (
+        "Claim",
+        "클레임",
+    ),
+    value: (
+        "Value",
+        "값",
+    ),
+    meaning: (
+        "Meaning",
+        "의미",
+    ),
+    expires_in: (
+        "expires in",
+        "만료까지",
+    ),
+    expired_ago: (
+        "expired",
+        "만료됨",
+    ),
+    cookie_title: (
+        "The cookie, as the server set it",
+        "서버가 설정한 쿠키",
+    ),
+    session_cookie: (
+        "no Max-Age: a session cookie",
+        "Max-Age 없음: 세션 쿠키",
+    ),
+    why_httponly: (
+        "Page scripts cannot read it, so an XSS bug cannot steal the token.",
+        "페이지 스크립트가 읽을 수 없어서 XSS 버그가 있어도 토큰을 훔칠 수 없습니다.",
+    ),
+    why_secure: (
+        "Sent only over HTTPS (browsers make an exception for localhost), so nobody on the network sees it.",
+        "HTTPS로만 전송되므로(localhost는 예외) 네트워크의 누구도 볼 수 없습니다.",
+    ),
+    why_samesite: (
+        "Never sent on a request another site starts, which stops cross-site request forgery.",
+        "다른 사이트가 시작한 요청에는 절대 실려 가지 않아 CSRF를 막습니다.",
+    ),
+    why_path: (
+        "Sent with every request to this site, and no Domain: never to a subdomain.",
+        "이 사이트의 모든 요청에 실리며 Domain이 없으므로 하위 도메인에는 가지 않습니다.",
+    ),
+    why_session_cookie: (
+        "Without “keep me logged in” the cookie dies when the browser closes.",
+        "“로그인 상태 유지”를 안 했으므로 브라우저를 닫으면 쿠키가 사라집니다.",
+    ),
+    why_max_age: (
+        "The browser keeps it this long, even across restarts: “keep me logged in”.",
+        "브라우저를 다시 켜도 이 기간 동안 보관합니다: “로그인 상태 유지”.",
+    ),
+    explain_iss: (
+        "Issuer: who made the token. We refuse tokens from anyone else.",
+        "발급자: 토큰을 만든 쪽. 다른 발급자의 토큰은 거부합니다.",
+    ),
+    explain_sub: (
+        "Subject: whom the token is about — your user ID.",
+        "주체: 토큰이 가리키는 사람, 즉 내 아이디.",
+    ),
+    explain_aud: (
+        "Audience: who the token is for. A token meant for another service is refused here.",
+        "대상: 토큰을 받을 쪽. 다른 서비스용 토큰은 여기서 거부됩니다.",
+    ),
+    explain_exp: (
+        "Expires: after this moment the token is refused.",
+        "만료 시각: 이 시각 이후에는 거부됩니다.",
+    ),
+    explain_nbf: (
+        "Not before: before this moment the token is refused.",
+        "시작 시각: 이 시각 전에는 거부됩니다.",
+    ),
+    explain_iat: (
+        "Issued at: when the server signed it.",
+        "발급 시각: 서버가 서명한 때.",
+    ),
+    explain_jti: (
+        "JWT ID: unique per token, so each one can be told apart (rotation relies on it).",
+        "토큰 ID: 토큰마다 달라서 서로 구별할 수 있습니다(로테이션에 쓰입니다).",
+    ),
+    explain_sid: (
+        "Our claim: the server-side session this token belongs to. Logout ends it, and the token with it.",
+        "우리가 정한 클레임: 이 토큰이 속한 서버 쪽 세션. 로그아웃하면 세션과 함께 토큰도 끝납니다.",
+    ),
+    explain_typ: (
+        "Our claim: access or refresh. One is never accepted where the other is expected.",
+        "우리가 정한 클레임: access 또는 refresh. 서로의 자리에서는 절대 받아들여지지 않습니다.",
+    ),
+    explain_alg: (
+        "Algorithm: HS256 (HMAC with SHA-256). The server accepts no other, whatever the header says.",
+        "알고리즘: HS256(SHA-256 HMAC). 헤더에 뭐라고 적혀 있든 다른 알고리즘은 받지 않습니다.",
+    ),
+    explain_kid: (
+        "Key ID: which of the server's keys signed it, so keys can be rotated.",
+        "키 ID: 어떤 서버 키로 서명했는지. 키 교체를 가능하게 합니다.",
+    ),
+    demo_title: (
+        "Make it happen",
+        "직접 해 보기",
+    ),
+    demo_hint: (
+        "Demo mode is on. Each button changes your cookies on purpose; the timeline above shows what the server does on the next page load.",
+        "데모 모드가 켜져 있습니다. 각 버튼은 일부러 쿠키를 바꿉니다. 다음 페이지를 불러올 때 서버가 하는 일이 위 타임라인에 나타납니다.",
+    ),
+    demo_expire: (
+        "Expire my access token now",
+        "액세스 토큰 지금 만료시키기",
+    ),
+    demo_forget: (
+        "Forget my refresh token",
+        "리프레시 토큰 잊어버리기",
+    ),
+    demo_replay: (
+        "Replay an old refresh token",
+        "예전 리프레시 토큰 재사용하기",
+    ),
+    demo_replay_hint: (
+        "Pretends a thief used a copy of your refresh token first; your browser then presents the old one, and the server ends the whole session.",
+        "도둑이 복사한 리프레시 토큰을 먼저 썼다고 가정합니다. 그 뒤 브라우저가 예전 토큰을 내밀면 서버는 세션 전체를 끝냅니다.",
+    ),
+    notice_reuse: (
+        "A refresh token that had already been used came back. That means a copy exists somewhere, so the server ended the whole session. Please log in again.",
+        "이미 사용된 리프레시 토큰이 다시 들어왔습니다. 어딘가에 복사본이 있다는 뜻이므로 서버가 세션 전체를 끝냈습니다. 다시 로그인해 주세요.",
+    ),
+    how_title: (
+        "How it works",
+        "동작 원리",
+    ),
+}
 
 /// A page-language line for an error status, shown above the server's own message.
 pub fn describe_status(lang: Lang, status: u16) -> Option<&'static str> {
@@ -523,6 +619,37 @@ mod tests {
             Lang::Ko
         );
         assert_eq!(Lang::choose(None, None, None), Lang::En);
+    }
+
+    /// Templates print these without escaping; keep them free of HTML.
+    #[test]
+    fn fixed_strings_need_no_escaping() {
+        let events = [
+            "access-verified",
+            "access-missing",
+            "access-expired",
+            "access-invalid",
+            "refresh-verified",
+            "refresh-missing",
+            "refresh-expired",
+            "refresh-invalid",
+            "refreshed",
+            "refresh-rotated",
+            "refresh-grace",
+            "refresh-reissued",
+            "reuse-detected",
+            "session-revoked",
+            "session-ended",
+        ];
+        for lang in [Lang::En, Lang::Ko] {
+            let mut all = lang.texts().all();
+            all.extend(events.iter().map(|e| describe_event(lang, e)));
+            all.extend((400..600).filter_map(|s| describe_status(lang, s)));
+            for text in all {
+                assert!(!text.is_empty());
+                assert!(!text.contains(['<', '>', '&', '"']), "{text}");
+            }
+        }
     }
 
     #[test]

@@ -27,6 +27,9 @@ fn return_large_blocks_to_the_system() {
     // SAFETY: mallopt only changes allocator tuning; called once, before any other thread.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        // A fixed mmap threshold also pins the trim threshold at 128 KiB, which made every
+        // page render shrink and regrow the heap; a few MiB of slack is cheaper.
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 4 << 20);
     }
 }
 

@@ -108,6 +108,19 @@ fn shorten(signature: &str) -> String {
     format!("{head}…{tail}")
 }
 
+/// A token part as shown: base64url text only (the template prints it unescaped). A verified
+/// token always passes; anything else is replaced, never printed.
+fn base64url_only(part: &str) -> String {
+    if part
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        part.to_owned()
+    } else {
+        "…".to_owned()
+    }
+}
+
 /// Takes apart a token the guard has already verified. `max_age`: the cookie's Max-Age in
 /// seconds, or `None` for a session cookie.
 pub fn inspect(
@@ -118,8 +131,8 @@ pub fn inspect(
     now: i64,
 ) -> TokenView {
     let mut parts = token.splitn(3, '.');
-    let header_b64 = parts.next().unwrap_or_default().to_owned();
-    let payload_b64 = parts.next().unwrap_or_default().to_owned();
+    let header_b64 = base64url_only(parts.next().unwrap_or_default());
+    let payload_b64 = base64url_only(parts.next().unwrap_or_default());
     let signature = parts.next().unwrap_or_default();
     let header_json = decode(&header_b64);
     let payload_json = decode(&payload_b64);
@@ -205,5 +218,10 @@ mod tests {
         );
         assert_eq!(view.expires_in, "1m 40s");
         assert_eq!(view.cookie.last().unwrap().attribute, EN.session_cookie);
+        let hostile = inspect(&EN, "<b>.x\"y.sig", true, None, 1000);
+        assert_eq!(
+            (hostile.header_b64.as_str(), hostile.payload_b64.as_str()),
+            ("…", "…")
+        );
     }
 }
