@@ -1,5 +1,6 @@
 //! The `sessions` and `refresh_tokens` tables: creating, finding and ending sessions, and
-//! rotating refresh tokens in one atomic step.
+//! rotating refresh tokens in one atomic step. Everything goes through [`SessionStore`], so no
+//! session can end without its cache hearing of it.
 
 use sqlx::SqlitePool;
 
@@ -60,7 +61,7 @@ pub enum Rotation {
 }
 
 /// The session and its user in one indexed read: the hot path of every authenticated request.
-pub async fn find_with_user(
+async fn find_with_user(
     pool: &SqlitePool,
     sid: &str,
 ) -> Result<Option<(Session, User)>, sqlx::Error> {
@@ -88,7 +89,7 @@ pub async fn find_with_user(
 }
 
 /// Creates a session and, for "keep me logged in", its first refresh token, together.
-pub async fn create(
+async fn create(
     pool: &SqlitePool,
     session: &Session,
     refresh: Option<&NewRefresh<'_>>,
@@ -131,7 +132,7 @@ async fn insert_refresh(
 /// Replaces the refresh token `old` of session `sid` by `new`, atomically: the conditional
 /// UPDATE is the first write of the transaction, so of two concurrent rotations exactly one
 /// finds the token still current; the other learns when it was used and is judged by `grace`.
-pub async fn rotate_refresh(
+async fn rotate_refresh(
     pool: &SqlitePool,
     sid: &str,
     old: &str,
@@ -173,7 +174,7 @@ pub async fn rotate_refresh(
 
 /// Gives a kept session a new refresh token when its cookie is gone or expired; any token
 /// still marked current is retired first, so the session keeps exactly one.
-pub async fn reissue_refresh(
+async fn reissue_refresh(
     pool: &SqlitePool,
     sid: &str,
     new: &NewRefresh<'_>,
@@ -191,7 +192,7 @@ pub async fn reissue_refresh(
 }
 
 /// Ends a session; its tokens are refused from now on. Ending an ended session is a no-op.
-pub async fn revoke(pool: &SqlitePool, sid: &str, now: i64) -> Result<bool, sqlx::Error> {
+async fn revoke(pool: &SqlitePool, sid: &str, now: i64) -> Result<bool, sqlx::Error> {
     let done =
         sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
             .bind(now)
@@ -202,7 +203,7 @@ pub async fn revoke(pool: &SqlitePool, sid: &str, now: i64) -> Result<bool, sqlx
 }
 
 /// Ends one of the user's sessions, only if it is theirs.
-pub async fn revoke_for_user(
+async fn revoke_for_user(
     pool: &SqlitePool,
     user_pk: i64,
     sid: &str,
@@ -220,7 +221,7 @@ pub async fn revoke_for_user(
 }
 
 /// Ends every live session of the user but `keep`; returns the ids ended.
-pub async fn revoke_others(
+async fn revoke_others(
     pool: &SqlitePool,
     user_pk: i64,
     keep: &str,
@@ -237,7 +238,7 @@ pub async fn revoke_others(
 }
 
 /// The user's live sessions, newest first.
-pub async fn list_active(
+async fn list_active(
     pool: &SqlitePool,
     user_pk: i64,
     now: i64,
@@ -253,7 +254,7 @@ pub async fn list_active(
     .await
 }
 
-pub async fn touch(pool: &SqlitePool, sid: &str, now: i64) -> Result<(), sqlx::Error> {
+async fn touch(pool: &SqlitePool, sid: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
         .bind(now)
         .bind(sid)
@@ -264,7 +265,7 @@ pub async fn touch(pool: &SqlitePool, sid: &str, now: i64) -> Result<(), sqlx::E
 
 /// Deletes sessions that are over (revoked, or past their absolute lifetime) and refresh
 /// tokens past their expiry. Returns how many sessions went.
-pub async fn prune(pool: &SqlitePool, now: i64) -> Result<u64, sqlx::Error> {
+async fn prune(pool: &SqlitePool, now: i64) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let sessions =
         sqlx::query("DELETE FROM sessions WHERE revoked_at IS NOT NULL OR expires_at <= ?")
@@ -335,32 +336,28 @@ impl SessionStore {
         sid: &str,
         now: i64,
     ) -> Result<Option<(Session, User)>, sqlx::Error> {
-        match self.cache.get(sid) {
-            Some(Cached::Live(found)) => return Ok(Some((found.0.clone(), found.1.clone()))),
-            Some(Cached::Ended) => {
-                // The row may be gone (pruned); what matters is that it is over.
-                return Ok(find_with_user(&self.pool, sid).await?.map(|(mut s, u)| {
-                    s.revoked_at.get_or_insert(now);
-                    (s, u)
-                }));
-            }
-            None => {}
+        let cached = self.cache.get(sid);
+        if let Some(Cached::Live(found)) = &cached {
+            return Ok(Some((found.0.clone(), found.1.clone())));
         }
-        let found = find_with_user(&self.pool, sid).await?;
-        if let Some((session, user)) = &found {
-            let value = if session.revoked_at.is_some() {
-                Cached::Ended
-            } else {
-                Cached::Live(std::sync::Arc::new((session.clone(), user.clone())))
-            };
-            let entry = self.cache.entry(sid.to_owned()).or_insert_with(|| value);
-            if !entry.is_fresh() && matches!(entry.value(), Cached::Ended) {
-                // Someone ended it while we were reading.
-                return Ok(found.map(|(mut s, u)| {
-                    s.revoked_at.get_or_insert(now);
-                    (s, u)
-                }));
+        let mut found = find_with_user(&self.pool, sid).await?;
+        let ended = match (cached, &found) {
+            // The row may even be gone (pruned); what matters is that it is over.
+            (Some(Cached::Ended), _) => true,
+            (_, Some((session, user))) => {
+                let value = if session.revoked_at.is_some() {
+                    Cached::Ended
+                } else {
+                    Cached::Live(std::sync::Arc::new((session.clone(), user.clone())))
+                };
+                let entry = self.cache.entry(sid.to_owned()).or_insert_with(|| value);
+                // Not ours and ended: someone ended it while we were reading.
+                !entry.is_fresh() && matches!(entry.value(), Cached::Ended)
             }
+            _ => false,
+        };
+        if ended && let Some((session, _)) = &mut found {
+            session.revoked_at.get_or_insert(now);
         }
         Ok(found)
     }

@@ -236,9 +236,7 @@ async fn ended_sessions_and_expired_tokens_are_pruned() {
         }
     };
     assert_eq!(count("SELECT COUNT(*) FROM sessions").await, 2);
-    let pruned = jwt_cookie_lab::store::sessions::prune(&app.state.pool, app.clock_now())
-        .await
-        .unwrap();
+    let pruned = app.state.sessions.prune(app.clock_now()).await.unwrap();
     assert_eq!(pruned, 1);
     assert_eq!(count("SELECT COUNT(*) FROM sessions").await, 1);
     assert_eq!(
