@@ -502,6 +502,13 @@ texts! {
     ),
 }
 
+impl Texts {
+    /// "Too many failed attempts. Try again in N seconds.", in this language.
+    pub fn retry_in(&self, secs: u64) -> String {
+        format!("{} {secs} {}.", self.too_many_attempts, self.seconds)
+    }
+}
+
 /// A page-language line for an error status, shown above the server's own message.
 pub fn describe_status(lang: Lang, status: u16) -> Option<&'static str> {
     let (en, ko) = match status {

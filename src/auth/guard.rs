@@ -10,7 +10,7 @@ use std::pin::Pin;
 use actix_web::cookie::Cookie;
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
 use super::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE};
 use super::flow::{self, FlowEvent, Identity, NewCookie, Verdict};
@@ -46,11 +46,6 @@ impl Authenticated {
         for cookie in self.set_cookies.iter().filter(|c| c.name() != name) {
             let _ = response.add_cookie(cookie);
         }
-    }
-
-    /// Whether this request renewed the cookie `name`.
-    pub fn renewed(&self, name: &str) -> Option<&Cookie<'static>> {
-        self.set_cookies.iter().find(|c| c.name() == name)
     }
 }
 
@@ -100,10 +95,7 @@ pub fn rejection(req: &HttpRequest, clear_cookies: bool, reuse_detected: bool) -
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish()
     } else {
-        HttpResponse::Unauthorized()
-            .content_type("text/plain; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(NOT_AUTHORIZED)
+        AppError::Unauthorized.error_response()
     };
     if clear_cookies {
         for cookie in cookies::clear_both() {

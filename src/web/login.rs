@@ -9,11 +9,11 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::negotiate::{self, Either};
-use super::pages::{Chrome, chrome, render};
+use super::pages::{Chrome, chrome, render, retry_after};
 use crate::app::AppState;
 use crate::auth::cookies;
 use crate::auth::flow::{self, Started};
-use crate::error::{AppError, NOT_AUTHORIZED};
+use crate::error::AppError;
 use crate::i18n::Texts;
 use crate::store::users::{self, User};
 
@@ -135,13 +135,9 @@ pub async fn submit(
         if !from_form {
             return Err(AppError::TooManyRequests { retry_after_secs });
         }
-        let t = chrome(&req, false, "login").t;
-        let message = format!("{} {retry_after_secs} {}.", t.too_many_attempts, t.seconds);
-        let mut response = failed_page(message, StatusCode::TOO_MANY_REQUESTS, user_id)?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, retry_after_secs.into());
-        return Ok(response);
+        let message = chrome(&req, false, "login").t.retry_in(retry_after_secs);
+        let page = failed_page(message, StatusCode::TOO_MANY_REQUESTS, user_id)?;
+        return Ok(retry_after(page, retry_after_secs));
     }
 
     let found = users::find_with_hash(&state.pool, &user_id).await?;
@@ -163,9 +159,7 @@ pub async fn submit(
                 let error = chrome(&req, false, "login").t.login_failed.to_owned();
                 failed_page(error, StatusCode::UNAUTHORIZED, user_id)
             } else {
-                Ok(HttpResponse::Unauthorized()
-                    .content_type("text/plain; charset=utf-8")
-                    .body(NOT_AUTHORIZED))
+                Err(AppError::Unauthorized)
             };
         }
     };

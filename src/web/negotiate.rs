@@ -19,12 +19,6 @@ pub fn wants_html(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    Json,
-    Form,
-}
-
 /// The body, or the reason it cannot be had (too large, cut off).
 pub fn body_bytes(
     body: Result<actix_web::web::Bytes, actix_web::Error>,
@@ -61,15 +55,6 @@ pub fn parse_body<J: DeserializeOwned, F: DeserializeOwned>(
 pub enum Either<J, F> {
     Json(J),
     Form(F),
-}
-
-impl<J, F> Either<J, F> {
-    pub fn kind(&self) -> BodyKind {
-        match self {
-            Either::Json(_) => BodyKind::Json,
-            Either::Form(_) => BodyKind::Form,
-        }
-    }
 }
 
 /// An HTML checkbox sends `on` when ticked and nothing when not.

@@ -88,6 +88,14 @@ pub fn private(mut response: HttpResponse, auth: &Authenticated) -> HttpResponse
     response
 }
 
+/// Adds `Retry-After` to a page refusing a throttled attempt.
+pub fn retry_after(mut response: HttpResponse, secs: u64) -> HttpResponse {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, secs.into());
+    response
+}
+
 /// Renders a compiled template as an HTML response.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     let html = page.render().map_err(AppError::internal)?;

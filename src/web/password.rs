@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::login::client_address;
 use super::negotiate::{self, Either};
-use super::pages::{Chrome, chrome, private, render};
+use super::pages::{Chrome, chrome, private, render, retry_after};
 use crate::app::AppState;
 use crate::auth::guard::Authenticated;
 use crate::auth::password::check_new_password;
@@ -90,15 +90,9 @@ pub async fn submit(
         if !from_form {
             return Err(AppError::TooManyRequests { retry_after_secs });
         }
-        let t = chrome(&req, true, "password").t;
-        let mut response = refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("{} {retry_after_secs} {}.", t.too_many_attempts, t.seconds),
-        )?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, retry_after_secs.into());
-        return Ok(response);
+        let message = chrome(&req, true, "password").t.retry_in(retry_after_secs);
+        let page = refuse(StatusCode::TOO_MANY_REQUESTS, message)?;
+        return Ok(retry_after(page, retry_after_secs));
     }
     let stored = users::find_hash_by_pk(&state.pool, user.id).await?;
     let current_ok = state
