@@ -1,43 +1,47 @@
-//! Builds the server: database pool and migrations, the demo user, middleware and routes.
-//! `Application::build` binds its listener first, so tests can ask for port 0 and learn the
-//! real port before any request is made.
+//! Builds the server: database pool and migrations, the invalidation listener (PostgreSQL),
+//! the demo user, middleware and routes. `Application::build` binds its listener first, so
+//! tests can ask for port 0 and learn the real port before any request is made.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use actix_web::dev::Server;
-use actix_web::http::header;
+use actix_web::http::{KeepAlive, header};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use secrecy::SecretString;
-use sqlx::SqlitePool;
 
 use crate::auth::password::Passwords;
+pub use crate::auth::state::AppState;
 use crate::auth::throttle::Throttle;
 use crate::auth::tokens::Tokens;
 use crate::clock::{Clock, SharedClock};
-use crate::config::{Config, TlsFiles};
+use crate::config::{Backend, Config, TlsFiles, redact_url};
+use crate::store::invalidation::{self, ListenerHealth};
 use crate::store::sessions::SessionStore;
-use crate::store::{self, users};
+use crate::store::{self, Db, users};
 use crate::web::{
     demo, login, logout, negotiate, pages, password, security, sessions as sessions_page, signup,
     userinfo,
 };
 
-/// Everything a handler may need, shared by all workers.
-pub struct AppState {
-    pub config: Config,
-    pub pool: SqlitePool,
-    /// Sessions, through their cache: every read and end of a session goes here.
-    pub sessions: SessionStore,
-    pub tokens: Tokens,
-    pub passwords: Passwords,
-    pub throttle: Throttle,
-    pub clock: SharedClock,
-}
-
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How the HTTP server treats its connections, chosen rather than left to defaults:
+/// - a client has 5 s to send its request head, then the connection is closed: a half-open
+///   connection (headers never finished) costs a socket for 5 s, not forever, and never blocks
+///   anyone else (every connection is its own task);
+/// - an idle keep-alive connection is closed after 15 s, so idle browsers do not pin sockets;
+/// - each worker holds at most 10 000 connections, and the accept queue takes 4096 waiting
+///   ones, so a burst is queued by the kernel instead of refused (the process raises its
+///   open-file limit to the hard limit at start-up to make room for them).
+const CLIENT_REQUEST_TIMEOUT: StdDuration = StdDuration::from_secs(5);
+const CLIENT_DISCONNECT_TIMEOUT: StdDuration = StdDuration::from_secs(1);
+const KEEP_ALIVE: StdDuration = StdDuration::from_secs(15);
+const MAX_CONNECTIONS_PER_WORKER: usize = 10_000;
+const BACKLOG: u32 = 4096;
 
 /// How often expired and revoked sessions are swept out of the database.
 const PRUNE_EVERY: StdDuration = StdDuration::from_secs(15 * 60);
@@ -57,21 +61,34 @@ impl Application {
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
         let port = listener.local_addr()?.port();
-        let pool = store::connect(&config.database_url)
-            .await
-            .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
+        let db = store::connect(&config).await.map_err(|e| {
+            format!(
+                "cannot open the database {}: {e}",
+                redact_url(&config.database_url)
+            )
+        })?;
         let passwords = Passwords::new().await?;
         let tokens = Tokens::new(&config);
-        let throttle = Throttle::new(clock.clone());
-        let sessions = SessionStore::new(pool.clone());
+        let throttle = Throttle::new(db.clone(), clock.clone());
+        let cache_ttl = config
+            .session_cache_ttl
+            .try_into()
+            .unwrap_or(StdDuration::from_secs(60));
+        // On PostgreSQL the cache stays off until the listener is connected.
+        let sessions = SessionStore::new(db.clone(), cache_ttl, config.backend == Backend::Sqlite);
+        let listener_health = match config.backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(start_listener(&config, &sessions).await),
+        };
         let state = web::Data::new(AppState {
             config,
-            pool,
+            db,
             sessions,
             tokens,
             passwords,
             throttle,
             clock,
+            listener: listener_health,
         });
 
         if state.config.demo_users {
@@ -137,6 +154,9 @@ impl Application {
                             .route(web::post().to(demo::replay_refresh)),
                     )
                     .service(
+                        web::resource("/demo/lose-answer").route(web::post().to(demo::lose_answer)),
+                    )
+                    .service(
                         web::resource("/password")
                             .route(web::get().to(password::form))
                             .route(web::post().to(password::submit)),
@@ -155,7 +175,12 @@ impl Application {
                     )
                     .default_service(web::to(pages::not_found))
             }
-        });
+        })
+        .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(KeepAlive::Timeout(KEEP_ALIVE))
+        .max_connections(MAX_CONNECTIONS_PER_WORKER)
+        .backlog(BACKLOG);
         let server = match tls {
             Some(tls) => server.listen_rustls_0_23(listener, tls)?,
             None => server.listen(listener)?,
@@ -176,7 +201,8 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server is stopped, sweeping ended sessions now and then.
+    /// Serves until the server is stopped, sweeping ended sessions and stale lock-outs now
+    /// and then.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state.clone();
         let sweeper = tokio::spawn(async move {
@@ -187,12 +213,44 @@ impl Application {
                 if let Err(e) = state.sessions.prune(state.clock.now()).await {
                     tracing::warn!(error = %e, "could not prune sessions");
                 }
+                if let Err(e) = state.throttle.prune().await {
+                    tracing::warn!(error = %e, "could not prune login failures");
+                }
             }
         });
         let result = self.server.await;
         sweeper.abort();
         result
     }
+}
+
+/// Starts the PostgreSQL invalidation listener and gives it until `DATABASE_CONNECT_TIMEOUT`
+/// to connect, so a healthy instance starts with its session cache on. It keeps trying in the
+/// background either way.
+async fn start_listener(config: &Config, sessions: &SessionStore) -> Arc<ListenerHealth> {
+    let instance = crate::auth::tokens::new_id()[..8].to_owned();
+    let health = Arc::new(ListenerHealth::new(&instance));
+    let url = config
+        .database
+        .listen_url
+        .clone()
+        .unwrap_or_else(|| config.database_url.clone());
+    tokio::spawn(invalidation::run(
+        url,
+        config.database.clone(),
+        sessions.clone(),
+        health.clone(),
+    ));
+    let deadline = tokio::time::Instant::now()
+        + config
+            .database
+            .connect_timeout
+            .try_into()
+            .unwrap_or(StdDuration::from_secs(10));
+    while !health.is_connected() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    health
 }
 
 /// The certificate chain and key of `TLS_CERT` / `TLS_KEY`, as rustls wants them.
@@ -247,9 +305,12 @@ pub async fn add_user(
         ..Default::default()
     };
     signup::validate(&form)?;
-    let pool = store::connect(&config.database_url)
-        .await
-        .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
+    let db: Db = store::connect(config).await.map_err(|e| {
+        format!(
+            "cannot open the database {}: {e}",
+            redact_url(&config.database_url)
+        )
+    })?;
     let passwords = Passwords::new().await?;
     let hash = passwords.hash(password).await?;
     let new = users::NewUser {
@@ -262,7 +323,7 @@ pub async fn add_user(
         bio: "",
     };
     let now = crate::clock::SystemClock.now();
-    match users::insert(&pool, &new, now).await? {
+    match users::insert(&db, &new, now).await? {
         Some(_) => Ok(()),
         None => Err("that user ID is taken".into()),
     }
@@ -281,7 +342,7 @@ fn static_dir() -> PathBuf {
 
 /// Creates the course's demo user if it is missing; an existing one is never touched.
 async fn seed_demo_user(state: &AppState) -> Result<(), StartError> {
-    if users::exists(&state.pool, DEMO_USER_ID).await? {
+    if users::exists(&state.db, DEMO_USER_ID).await? {
         return Ok(());
     }
     let hash = state
@@ -297,7 +358,7 @@ async fn seed_demo_user(state: &AppState) -> Result<(), StartError> {
         location: "Seoul, South Korea",
         bio: "Learning how cookies, JWTs and sessions fit together — one request at a time.",
     };
-    if users::insert(&state.pool, &demo, state.clock.now())
+    if users::insert(&state.db, &demo, state.clock.now())
         .await?
         .is_some()
     {

@@ -1,5 +1,8 @@
 //! "Now", behind a small trait: the system clock in production, a clock that tests move by
 //! hand so expiry and refresh are tested without sleeping.
+//!
+//! The clock counts milliseconds. JWT claims are whole seconds, but the refresh grace window
+//! is not: a 1 s grace must mean 1 s, not "the rest of this second and the next one".
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -7,8 +10,13 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use time::{Duration, OffsetDateTime};
 
 pub trait Clock: Send + Sync + 'static {
-    /// Seconds since the Unix epoch: the resolution JWT `exp`/`iat` claims use.
-    fn now(&self) -> i64;
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+
+    /// Whole seconds since the Unix epoch: the resolution JWT `exp`/`iat` claims use.
+    fn now(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
 }
 
 pub type SharedClock = Arc<dyn Clock>;
@@ -17,33 +25,35 @@ pub type SharedClock = Arc<dyn Clock>;
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        OffsetDateTime::now_utc().unix_timestamp()
+    fn now_ms(&self) -> i64 {
+        (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
     }
 }
 
 /// A clock that stands still until told to move.
 #[derive(Debug)]
 pub struct ManualClock {
-    now: AtomicI64,
+    now_ms: AtomicI64,
 }
 
 impl ManualClock {
     /// Starts at the real current time, so tokens it stamps look ordinary.
     pub fn starting_now() -> Arc<Self> {
         Arc::new(Self {
-            now: AtomicI64::new(SystemClock.now()),
+            now_ms: AtomicI64::new(SystemClock.now_ms()),
         })
     }
 
+    /// Moves time on, to the millisecond.
     pub fn advance(&self, by: Duration) {
-        self.now.fetch_add(by.whole_seconds(), Ordering::SeqCst);
+        let ms = i64::try_from(by.whole_milliseconds()).unwrap_or(i64::MAX);
+        self.now_ms.fetch_add(ms, Ordering::SeqCst);
     }
 }
 
 impl Clock for ManualClock {
-    fn now(&self) -> i64 {
-        self.now.load(Ordering::SeqCst)
+    fn now_ms(&self) -> i64 {
+        self.now_ms.load(Ordering::SeqCst)
     }
 }
 
@@ -95,6 +105,9 @@ mod tests {
         let start = clock.now();
         clock.advance(Duration::hours(2));
         assert_eq!(clock.now(), start + 7200);
+        let ms = clock.now_ms();
+        clock.advance(Duration::milliseconds(999));
+        assert_eq!(clock.now_ms(), ms + 999);
     }
 
     #[test]

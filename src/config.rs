@@ -50,11 +50,53 @@ pub struct TlsFiles {
     pub key: std::path::PathBuf,
 }
 
+/// How the app talks to its database. Defaults suit SQLite on one machine and a small
+/// PostgreSQL; the timeouts keep a database that is down from turning into hung requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    /// Connections in the pool (`DATABASE_MAX_CONNECTIONS`).
+    pub max_connections: u32,
+    /// How long start-up waits for the database to answer (`DATABASE_CONNECT_TIMEOUT`).
+    pub connect_timeout: Duration,
+    /// How long a request waits for a free connection before it gets a 503
+    /// (`DATABASE_ACQUIRE_TIMEOUT`, at most 5 s).
+    pub acquire_timeout: Duration,
+    /// SQLite only: how long a statement waits on a lock held by another connection or
+    /// process before giving up (`DATABASE_BUSY_TIMEOUT`).
+    pub busy_timeout: Duration,
+    /// PostgreSQL only: where the invalidation listener connects (`DATABASE_LISTEN_URL`).
+    /// It must reach PostgreSQL directly: LISTEN does not work through a transaction pooler.
+    pub listen_url: Option<String>,
+}
+
+/// The two backends, told apart by the URL's scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        let scheme = url.split(':').next()?.to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub host: String,
     pub port: u16,
     pub database_url: String,
+    pub backend: Backend,
+    pub database: DatabaseSettings,
+    /// How long a session may sit in the in-memory cache before it is read again
+    /// (`SESSION_CACHE_TTL`): the bound on staleness should an invalidation ever be lost.
+    pub session_cache_ttl: Duration,
     pub access_secret: SecretPair,
     pub refresh_secret: SecretPair,
     /// True when no secrets were configured and random ones were made for this run only.
@@ -99,16 +141,27 @@ impl Config {
                 .map_err(|_| ConfigError::new("PORT", format!("not a port number: {v:?}")))?,
         };
         let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".into());
-        if !database_url.starts_with("sqlite:") {
+        let Some(backend) = Backend::of_url(&database_url) else {
             return Err(ConfigError::new(
                 "DATABASE_URL",
-                format!("must be a sqlite: URL, e.g. sqlite://data/app.db (got {database_url:?})"),
+                format!(
+                    "must be a sqlite: or postgres: URL, e.g. sqlite://data/app.db or \
+                     postgres://user@localhost/jwt_cookie_lab (got {:?})",
+                    redact_url(&database_url)
+                ),
             ));
-        }
+        };
 
         let access = get("ACCESS_SECRET");
         let refresh = get("REFRESH_SECRET");
         let secrets_generated = access.is_none() && refresh.is_none();
+        if secrets_generated && backend == Backend::Postgres {
+            return Err(ConfigError::new(
+                "ACCESS_SECRET, REFRESH_SECRET",
+                "must be set with a postgres DATABASE_URL: every instance must sign and verify \
+                 with the same keys, so random per-run secrets cannot work",
+            ));
+        }
         let access_current = match access {
             Some(s) => checked_secret("ACCESS_SECRET", s)?,
             None if secrets_generated => random_secret(),
@@ -148,10 +201,63 @@ impl Config {
                 Some(v) => parse_duration(&v).map_err(|m| ConfigError::new(name, m)),
             }
         };
-        let access_token_ttl = duration("ACCESS_TOKEN_TTL", Duration::days(1))?;
-        let refresh_token_ttl = duration("REFRESH_TOKEN_TTL", Duration::days(7))?;
-        let session_max_lifetime = duration("SESSION_MAX_LIFETIME", Duration::days(30))?;
+        // Token lifetimes end up in `exp`, which counts whole seconds.
+        let whole_seconds =
+            |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+                let d = duration(name, default)?;
+                if d.subsec_nanoseconds() != 0 {
+                    return Err(ConfigError::new(name, "must be a whole number of seconds"));
+                }
+                Ok(d)
+            };
+        let access_token_ttl = whole_seconds("ACCESS_TOKEN_TTL", Duration::days(1))?;
+        let refresh_token_ttl = whole_seconds("REFRESH_TOKEN_TTL", Duration::days(7))?;
+        let session_max_lifetime = whole_seconds("SESSION_MAX_LIFETIME", Duration::days(30))?;
         let refresh_reuse_grace = duration("REFRESH_REUSE_GRACE", Duration::seconds(30))?;
+        let session_cache_ttl = duration("SESSION_CACHE_TTL", Duration::seconds(60))?;
+
+        let max_connections = match get("DATABASE_MAX_CONNECTIONS") {
+            None => 8,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=1000).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::new(
+                        "DATABASE_MAX_CONNECTIONS",
+                        format!("expected a number from 1 to 1000, got {v:?}"),
+                    ));
+                }
+            },
+        };
+        let acquire_timeout = duration("DATABASE_ACQUIRE_TIMEOUT", Duration::seconds(2))?;
+        if acquire_timeout > Duration::seconds(5) {
+            return Err(ConfigError::new(
+                "DATABASE_ACQUIRE_TIMEOUT",
+                "must be at most 5s: past it a request gets a quick 503 instead of hanging",
+            ));
+        }
+        let busy_timeout = duration("DATABASE_BUSY_TIMEOUT", Duration::seconds(2))?;
+        if busy_timeout > Duration::seconds(5) {
+            return Err(ConfigError::new(
+                "DATABASE_BUSY_TIMEOUT",
+                "must be at most 5s: past it a request gets a quick 503 instead of hanging",
+            ));
+        }
+        let listen_url = get("DATABASE_LISTEN_URL");
+        if let Some(url) = &listen_url
+            && Backend::of_url(url) != Some(Backend::Postgres)
+        {
+            return Err(ConfigError::new(
+                "DATABASE_LISTEN_URL",
+                "must be a postgres: URL (it is only used with a postgres DATABASE_URL)",
+            ));
+        }
+        let database = DatabaseSettings {
+            max_connections,
+            connect_timeout: duration("DATABASE_CONNECT_TIMEOUT", Duration::seconds(10))?,
+            acquire_timeout,
+            busy_timeout,
+            listen_url,
+        };
         if session_max_lifetime < refresh_token_ttl {
             return Err(ConfigError::new(
                 "SESSION_MAX_LIFETIME",
@@ -199,6 +305,9 @@ impl Config {
             host,
             port,
             database_url,
+            backend,
+            database,
+            session_cache_ttl,
             access_secret: SecretPair {
                 current: access_current,
                 previous: access_previous,
@@ -239,31 +348,48 @@ fn random_secret() -> SecretString {
     SecretString::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// `30s`, `15m`, `12h`, `7d`, or plain seconds. Zero and negative lifetimes make no sense.
+/// `500ms`, `30s`, `15m`, `12h`, `7d`, or plain seconds. Zero and negative lifetimes make no
+/// sense.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let bad =
-        || format!("expected a duration like 30s, 15m, 12h, 7d or plain seconds, got {text:?}");
+    let bad = || {
+        format!("expected a duration like 500ms, 30s, 15m, 12h, 7d or plain seconds, got {text:?}")
+    };
     let n: i64 = number.parse().map_err(|_| bad())?;
-    let seconds_per_unit = match unit.trim() {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
+    let ms_per_unit = match unit.trim() {
+        "ms" => 1,
+        "" | "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
         _ => return Err(bad()),
     };
-    let seconds = n.checked_mul(seconds_per_unit).ok_or_else(bad)?;
+    let ms = n.checked_mul(ms_per_unit).ok_or_else(bad)?;
     // Ten years is far past any sane token lifetime, and keeps timestamp arithmetic safe.
-    if seconds <= 0 || seconds > 10 * 365 * 86_400 {
+    if ms <= 0 || ms > 10 * 365 * 86_400_000 {
         return Err(format!(
-            "must be between 1 second and 10 years, got {text:?}"
+            "must be between 1 millisecond and 10 years, got {text:?}"
         ));
     }
-    Ok(Duration::seconds(seconds))
+    Ok(Duration::milliseconds(ms))
+}
+
+/// A database URL fit for an error message: any password replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -314,7 +440,17 @@ mod tests {
         assert_eq!(parse_duration("12h"), Ok(Duration::hours(12)));
         assert_eq!(parse_duration("7d"), Ok(Duration::days(7)));
         assert_eq!(parse_duration("90"), Ok(Duration::seconds(90)));
-        for bad in ["", "0", "-5s", "5w", "1.5h", "s", "99999999999999999999d"] {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::milliseconds(250)));
+        for bad in [
+            "",
+            "0",
+            "0ms",
+            "-5s",
+            "5w",
+            "1.5h",
+            "s",
+            "99999999999999999999d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -355,13 +491,52 @@ mod tests {
             "DEMO_MODE"
         );
         assert_eq!(
-            config(&[("DATABASE_URL", "postgres://x")]).unwrap_err().var,
+            config(&[("DATABASE_URL", "mysql://x")]).unwrap_err().var,
             "DATABASE_URL"
+        );
+        assert_eq!(
+            config(&[("ACCESS_TOKEN_TTL", "1500ms")]).unwrap_err().var,
+            "ACCESS_TOKEN_TTL"
+        );
+        assert_eq!(
+            config(&[("DATABASE_ACQUIRE_TIMEOUT", "30s")])
+                .unwrap_err()
+                .var,
+            "DATABASE_ACQUIRE_TIMEOUT"
+        );
+        assert_eq!(
+            config(&[("DATABASE_MAX_CONNECTIONS", "0")])
+                .unwrap_err()
+                .var,
+            "DATABASE_MAX_CONNECTIONS"
         );
         assert_eq!(
             config(&[("SESSION_MAX_LIFETIME", "1d")]).unwrap_err().var,
             "SESSION_MAX_LIFETIME"
         );
+    }
+
+    #[test]
+    fn postgres_needs_configured_secrets() {
+        let err = config(&[("DATABASE_URL", "postgres://app:hunter2@db/lab")]).unwrap_err();
+        assert_eq!(err.var, "ACCESS_SECRET, REFRESH_SECRET");
+        let c = config(&[
+            ("DATABASE_URL", "postgresql://app@db/lab"),
+            ("ACCESS_SECRET", A),
+            ("REFRESH_SECRET", B),
+        ])
+        .unwrap();
+        assert_eq!(c.backend, Backend::Postgres);
+        assert_eq!(c.database.acquire_timeout, Duration::seconds(2));
+    }
+
+    #[test]
+    fn urls_in_messages_hide_passwords() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/lab"),
+            "postgres://app:***@db:5432/lab"
+        );
+        assert_eq!(redact_url("sqlite://data/app.db"), "sqlite://data/app.db");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One error type for every handler. It answers with a clear 4xx for anything the client got
-//! wrong, and a bare 500 (details only in the log) for anything we got wrong.
+//! wrong, a 503 with `Retry-After` when the database cannot serve the request (locked, full,
+//! read-only, down), and a bare 500 (details only in the log) for anything we got wrong.
 //!
 //! Non-HTML clients get `Not Authorized` as plain text for a 401 (the course's contract) and
 //! `{"error": "..."}` for everything else; `web::pages::html_errors` turns the same errors
@@ -30,6 +31,11 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The database cannot serve this request right now; nothing was changed.
+    #[error(
+        "The service is briefly unavailable (its database is not answering). Try again in a few seconds."
+    )]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("Something went wrong on our side.")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -40,9 +46,18 @@ impl AppError {
     }
 }
 
+/// Seconds a client is asked to wait when the database is unavailable.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 impl From<sqlx::Error> for AppError {
+    /// A database that is locked, full, read-only or unreachable is not our bug and not the
+    /// client's: 503. Anything else from the database is a bug: 500.
     fn from(e: sqlx::Error) -> Self {
-        Self::internal(e)
+        if crate::store::is_unavailable(&e) {
+            Self::Unavailable(e.into())
+        } else {
+            Self::internal(e)
+        }
     }
 }
 
@@ -61,18 +76,29 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(source) = self {
-            tracing::error!(error = %source, "request failed");
+        match self {
+            AppError::Internal(source) => tracing::error!(error = %source, "request failed"),
+            AppError::Unavailable(source) => {
+                tracing::warn!(error = %source, "database unavailable; answered 503")
+            }
+            _ => {}
         }
         let message = self.to_string();
         let mut response = HttpResponse::build(self.status_code());
-        if let AppError::TooManyRequests { retry_after_secs } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        match self {
+            AppError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS));
+            }
+            _ => {}
         }
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         let mut response = if matches!(self, AppError::Unauthorized) {

@@ -64,8 +64,12 @@ fn user_add_creates_an_account_that_can_log_in() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let pool = jwt_cookie_lab::store::connect(&db).await.unwrap();
-        let (user, hash) = jwt_cookie_lab::store::users::find_with_hash(&pool, "operator")
+        let config = jwt_cookie_lab::config::Config::from_lookup(|k| {
+            (k == "DATABASE_URL").then(|| db.clone())
+        })
+        .unwrap();
+        let store = jwt_cookie_lab::store::connect(&config).await.unwrap();
+        let (user, hash) = jwt_cookie_lab::store::users::find_with_hash(&store, "operator")
             .await
             .unwrap()
             .unwrap();
@@ -85,29 +89,51 @@ fn user_add_creates_an_account_that_can_log_in() {
     });
 }
 
+/// Starts the server with `vars` only and returns its standard error, expecting it to stop.
+fn refused_start(vars: &[(&str, &str)]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jwt-cookie-lab"));
+    command
+        .env_clear()
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null());
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("app.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jwt-cookie-lab"))
-        .env_clear()
-        .env("DATABASE_URL", &db)
-        .env("ACCESS_SECRET", "too-short")
-        .env(
+    let stderr = refused_start(&[
+        ("DATABASE_URL", &db),
+        ("ACCESS_SECRET", "too-short"),
+        (
             "REFRESH_SECRET",
             "a-refresh-secret-that-is-long-enough-0123",
-        )
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert!(!status.success());
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        ),
+    ]);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.contains("ACCESS_SECRET: must be at least 32 bytes"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn postgres_without_shared_secrets_stops_start_up_naming_them() {
+    // No database is contacted: the settings are refused first.
+    let stderr = refused_start(&[("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/lab")]);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("ACCESS_SECRET, REFRESH_SECRET: must be set with a postgres DATABASE_URL"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2"),
+        "no password in messages: {stderr}"
     );
 }

@@ -45,7 +45,7 @@ proptest! {
     #[test]
     fn any_change_to_a_genuine_token_is_refused(index in 0usize..400, byte in any::<u8>()) {
         let t = tokens();
-        let genuine = t.issue(TokenKind::Access, "kim", "sid", NOW, NOW + 60).unwrap().token;
+        let genuine = t.issue(TokenKind::Access, "kim", "sid", NOW, NOW + 60, None).unwrap().token;
         let mut bytes = genuine.clone().into_bytes();
         let i = index % bytes.len();
         prop_assume!(bytes[i] != byte);

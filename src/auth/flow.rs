@@ -1,14 +1,22 @@
 //! Sessions in motion: starting one at login, ending one at logout, and resolving the tokens a
 //! request brings into "who is this" plus whatever must be reissued. Each step is recorded as
 //! a `FlowEvent`, which the user-info page shows as the request's timeline.
+//!
+//! [`resolve`] reads top to bottom: check both tokens, find the session, let `decide` pick the
+//! case, then one short function per case: [`serve`], [`serve_and_reissue`], [`refresh_with_token`] or a
+//! refusal.
+
+use std::sync::Arc;
 
 use time::Duration;
 
-use super::decide::{self, AfterRotation, Decision, SessionState, TokenState};
+use super::decide::{self, Branch, Decision, SessionState, Theft, TokenState};
+use super::state::AppState;
 use super::tokens::{self, Claims, Issued, TokenKind, Verified};
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::sessions::{NewRefresh, Session};
+use crate::store::sessions::{
+    Confirmation, EndCause, LiveSession, NewRefresh, RefreshOutcome, Session,
+};
 use crate::store::users::User;
 
 /// One step the server took, with a stable name (`data-event` in the page) and a detail.
@@ -46,15 +54,30 @@ pub struct Started {
 
 /// The user behind a request, and the tokens now in force.
 pub struct Identity {
-    pub user: User,
-    pub session: Session,
+    /// The session as the cache holds it, with its user and lineage (shared, not copied).
+    pub live: Arc<LiveSession>,
     pub access: Claims,
     pub refresh: Option<Claims>,
 }
 
+impl Identity {
+    pub fn user(&self) -> &User {
+        &self.live.user
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.live.session
+    }
+}
+
 pub enum Verdict {
     Authenticated(Box<Identity>),
-    Rejected { clear_cookies: bool },
+    /// Log in again. `theft`: the session was just ended because a token of it came back from
+    /// a branch that is no longer the session's.
+    Rejected {
+        clear_cookies: bool,
+        theft: bool,
+    },
 }
 
 pub struct Resolution {
@@ -64,12 +87,76 @@ pub struct Resolution {
     pub new_refresh: Option<NewCookie>,
 }
 
+impl Resolution {
+    fn rejected(events: Vec<FlowEvent>, clear_cookies: bool, theft: bool) -> Self {
+        Resolution {
+            verdict: Verdict::Rejected {
+                clear_cookies,
+                theft,
+            },
+            events,
+            new_access: None,
+            new_refresh: None,
+        }
+    }
+}
+
 /// Longest user agent kept for the sessions page.
 const MAX_USER_AGENT: usize = 256;
+
+/// How often a live session's "last seen" is written (seconds).
+const TOUCH_EVERY: i64 = 60;
 
 fn cookie_for(issued: Issued, now: i64, persistent: bool) -> NewCookie {
     let max_age = persistent.then(|| Duration::seconds(issued.claims.exp - now));
     NewCookie { issued, max_age }
+}
+
+/// A refresh token signed and its database record made ready, never stored raw.
+struct Minted {
+    issued: Issued,
+    fingerprint: String,
+}
+
+impl Minted {
+    fn record(&self, now_ms: i64) -> NewRefresh<'_> {
+        NewRefresh {
+            fingerprint: &self.fingerprint,
+            jti: &self.issued.claims.jti,
+            issued_ms: now_ms,
+            expires_at: self.issued.claims.exp,
+        }
+    }
+}
+
+fn mint_refresh(
+    state: &AppState,
+    user: &str,
+    session: &Session,
+    now: i64,
+) -> Result<Minted, AppError> {
+    let exp = (now + state.config.refresh_token_ttl.whole_seconds()).min(session.expires_at);
+    let issued = state
+        .tokens
+        .issue(TokenKind::Refresh, user, &session.id, now, exp, None)?;
+    let fingerprint = tokens::fingerprint(&issued.token);
+    Ok(Minted {
+        issued,
+        fingerprint,
+    })
+}
+
+fn mint_access(
+    state: &AppState,
+    user: &str,
+    session: &Session,
+    now: i64,
+    rjti: Option<&str>,
+) -> Result<Issued, AppError> {
+    let exp = (now + state.config.access_token_ttl.whole_seconds()).min(session.expires_at);
+    state
+        .tokens
+        .issue(TokenKind::Access, user, &session.id, now, exp, rjti)
 }
 
 /// Starts a session for `user`. With `keep_logged_in`, the access cookie is persistent and a
@@ -81,16 +168,16 @@ pub async fn start(
     keep_logged_in: bool,
     user_agent: &str,
 ) -> Result<Started, AppError> {
-    let now = state.clock.now();
+    let now_ms = state.clock.now_ms();
+    let now = now_ms.div_euclid(1000);
     let config = &state.config;
-    let sid = tokens::new_id();
     let lifetime = if keep_logged_in {
         config.session_max_lifetime
     } else {
         config.access_token_ttl
     };
     let session = Session {
-        id: sid.clone(),
+        id: tokens::new_id(),
         user_pk: user.id,
         keep_logged_in,
         user_agent: user_agent.chars().take(MAX_USER_AGENT).collect(),
@@ -99,35 +186,21 @@ pub async fn start(
         expires_at: now + lifetime.whole_seconds(),
         revoked_at: None,
     };
-    let access_exp = (now + config.access_token_ttl.whole_seconds()).min(session.expires_at);
-    let access = state
-        .tokens
-        .issue(TokenKind::Access, &user.user_id, &sid, now, access_exp)?;
     let refresh = if keep_logged_in {
-        let exp = (now + config.refresh_token_ttl.whole_seconds()).min(session.expires_at);
-        Some(
-            state
-                .tokens
-                .issue(TokenKind::Refresh, &user.user_id, &sid, now, exp)?,
-        )
+        Some(mint_refresh(state, &user.user_id, &session, now)?)
     } else {
         None
     };
-    let fingerprint = refresh.as_ref().map(|r| tokens::fingerprint(&r.token));
-    let stored = refresh
-        .as_ref()
-        .zip(fingerprint.as_deref())
-        .map(|(r, f)| NewRefresh {
-            fingerprint: f,
-            issued_at: now,
-            expires_at: r.claims.exp,
-        });
-    state.sessions.create(&session, stored.as_ref()).await?;
-    tracing::info!(user = %user.user_id, session = %sid, keep_logged_in, "login");
+    let rjti = refresh.as_ref().map(|r| r.issued.claims.jti.as_str());
+    let access = mint_access(state, &user.user_id, &session, now, rjti)?;
+    let record = refresh.as_ref().map(|r| r.record(now_ms));
+    state.sessions.create(&session, record.as_ref()).await?;
+    tracing::info!(user = %user.user_id, session = %state.tokens.session_tag(&session.id),
+        keep_logged_in, event = "login", "login");
     Ok(Started {
         session,
         access: cookie_for(access, now, keep_logged_in),
-        refresh: refresh.map(|r| cookie_for(r, now, true)),
+        refresh: refresh.map(|r| cookie_for(r.issued, now, true)),
     })
 }
 
@@ -148,8 +221,33 @@ pub async fn end(
     if let Some(sid) = sid
         && state.sessions.revoke(&sid, now).await?
     {
-        tracing::info!(session = %sid, "logout");
+        tracing::info!(session = %state.tokens.session_tag(&sid),
+            event = "session_ended", cause = EndCause::Logout.as_str(), "logout");
     }
+    Ok(())
+}
+
+/// Ends a session because a token of it came back from a branch that is no longer the
+/// session's, and says so in the log: the one line an operator should alert on.
+async fn end_for_theft(
+    state: &AppState,
+    live: &LiveSession,
+    why: Theft,
+    already_ended: bool,
+) -> Result<(), AppError> {
+    if !already_ended {
+        state
+            .sessions
+            .revoke(&live.session.id, state.clock.now())
+            .await?;
+    }
+    tracing::warn!(
+        event = "refresh_reuse",
+        user = %live.user.user_id,
+        session = %state.tokens.session_tag(&live.session.id),
+        reason = why.as_str(),
+        "security: a token from a branch the session has left came back; session ended"
+    );
     Ok(())
 }
 
@@ -203,23 +301,16 @@ fn event_name(kind: TokenKind, what: &str) -> &'static str {
     }
 }
 
-/// A new refresh token for the session, and the fingerprint the database keeps of it.
-fn next_refresh(
-    state: &AppState,
-    user: &User,
-    session: &Session,
+/// What the request's tokens and session came to, carried from one step to the next.
+struct Request<'a> {
+    state: &'a AppState,
+    now_ms: i64,
     now: i64,
-    expires_at: i64,
-) -> Result<(Issued, String), AppError> {
-    let issued = state.tokens.issue(
-        TokenKind::Refresh,
-        &user.user_id,
-        &session.id,
-        now,
-        expires_at,
-    )?;
-    let fingerprint = tokens::fingerprint(&issued.token);
-    Ok((issued, fingerprint))
+    events: Vec<FlowEvent>,
+    live: Arc<LiveSession>,
+    access: Option<Claims>,
+    refresh: Option<Claims>,
+    refresh_raw: Option<&'a str>,
 }
 
 /// Turns the tokens a request brings into a verdict, following `decide`.
@@ -228,7 +319,8 @@ pub async fn resolve(
     access_raw: Option<&str>,
     refresh_raw: Option<&str>,
 ) -> Result<Resolution, AppError> {
-    let now = state.clock.now();
+    let now_ms = state.clock.now_ms();
+    let now = now_ms.div_euclid(1000);
     let mut events = Vec::new();
     let (access_state, access) = check(state, TokenKind::Access, access_raw, now, &mut events);
     // The refresh token only matters when the access token failed, or to top up a kept
@@ -239,15 +331,15 @@ pub async fn resolve(
         (refresh_state, refresh.as_ref().map(|c| c.sid.as_str())),
     );
     let found = match sid {
-        Some(sid) => state.sessions.find_with_user(sid, now).await?,
+        Some(sid) => state.sessions.find(sid, now).await?,
         None => None,
     };
     let subject = access.as_ref().or(refresh.as_ref()).map(|c| c.sub.as_str());
     let session_state = match &found {
-        Some((s, u)) if Some(u.user_id.as_str()) == subject => {
-            if s.is_active(now) {
+        Some(live) if Some(live.user.user_id.as_str()) == subject => {
+            if live.session.is_active(now) {
                 SessionState::Active {
-                    keep_logged_in: s.keep_logged_in,
+                    keep_logged_in: live.session.keep_logged_in,
                 }
             } else {
                 SessionState::Ended
@@ -256,134 +348,266 @@ pub async fn resolve(
         _ => SessionState::Unknown,
     };
     let decision = decide::decide(access_state, refresh_state, session_state);
-    let rejected = |events, clear_cookies| Resolution {
-        verdict: Verdict::Rejected { clear_cookies },
+    if let Decision::Reject { clear_cookies } = decision {
+        if session_state == SessionState::Ended {
+            events.push(FlowEvent::new("session-ended"));
+        }
+        return Ok(Resolution::rejected(events, clear_cookies, false));
+    }
+    // `decide` never serves without a session; answer as if it had rejected.
+    let Some(live) = found else {
+        return Ok(Resolution::rejected(events, true, false));
+    };
+    if now - live.session.last_seen_at >= TOUCH_EVERY {
+        state.sessions.touch(&live.session.id, now).await;
+    }
+    let request = Request {
+        state,
+        now_ms,
+        now,
         events,
-        new_access: None,
-        new_refresh: None,
+        live,
+        access,
+        refresh,
+        refresh_raw,
     };
-    let (session, user) = match (decision, found) {
-        (Decision::Reject { clear_cookies }, _) => {
-            if session_state == SessionState::Ended {
-                events.push(FlowEvent::new("session-ended"));
+    match decision {
+        Decision::Serve => serve(request).await,
+        Decision::ServeAndReissueRefresh => serve_and_reissue(request).await,
+        Decision::Refresh => refresh_with_token(request).await,
+        Decision::Reject { clear_cookies } => {
+            Ok(Resolution::rejected(request.events, clear_cookies, false))
+        }
+    }
+}
+
+/// Where the valid access token stands in a kept session's lineage. `Ok(true)`: on the
+/// current branch (possibly just confirmed); `Ok(false)`: an older branch, still fine.
+/// `Err`: the request must be refused, and how.
+async fn check_branch(request: &mut Request<'_>) -> Result<Result<bool, Resolution>, AppError> {
+    let state = request.state;
+    let live = request.live.clone();
+    let Some(access) = &request.access else {
+        return Ok(Ok(false));
+    };
+    let lineage = &live.lineage;
+    let branch = decide::access_branch(
+        access.rjti.as_deref(),
+        lineage.current.as_deref(),
+        lineage.pending.as_deref(),
+        &lineage.dropped,
+    );
+    match branch {
+        Branch::Untracked | Branch::Current => Ok(Ok(true)),
+        Branch::Ancestor => Ok(Ok(false)),
+        Branch::Dropped => {
+            end_for_theft(state, &live, Theft::DroppedBranchUsed, false).await?;
+            Ok(Err(theft_refusal(std::mem::take(&mut request.events))))
+        }
+        Branch::Pending => {
+            let jti = access.rjti.clone().unwrap_or_default();
+            // Best effort: a database that cannot take the write now does not stop a request
+            // the cache can serve; the next request confirms instead.
+            match state.sessions.confirm(&live, &jti, request.now_ms).await {
+                Ok(Confirmation::Confirmed) => {
+                    request.events.push(FlowEvent::new("refresh-confirmed"));
+                    Ok(Ok(true))
+                }
+                Ok(Confirmation::Nothing) => Ok(Ok(false)),
+                Ok(Confirmation::Theft) => {
+                    end_for_theft(state, &live, Theft::DroppedBranchUsed, true).await?;
+                    Ok(Err(theft_refusal(std::mem::take(&mut request.events))))
+                }
+                Ok(Confirmation::SessionEnded) => {
+                    request.events.push(FlowEvent::new("session-ended"));
+                    Ok(Err(Resolution::rejected(
+                        std::mem::take(&mut request.events),
+                        true,
+                        false,
+                    )))
+                }
+                Err(e) if crate::store::is_unavailable(&e) => {
+                    tracing::warn!(error = %e, "could not confirm a refresh token now; will on a later request");
+                    Ok(Ok(false))
+                }
+                Err(e) => Err(e.into()),
             }
-            return Ok(rejected(events, clear_cookies));
         }
-        (_, Some(found)) => found,
-        // `decide` never serves without a session; answer as if it had rejected.
-        (_, None) => return Ok(rejected(events, true)),
+    }
+}
+
+fn theft_refusal(mut events: Vec<FlowEvent>) -> Resolution {
+    events.push(FlowEvent::new("reuse-detected"));
+    events.push(FlowEvent::new("session-revoked"));
+    Resolution::rejected(events, true, true)
+}
+
+fn authenticated(
+    request: Request<'_>,
+    access: Claims,
+    refresh: Option<Claims>,
+    new_access: Option<NewCookie>,
+    new_refresh: Option<NewCookie>,
+) -> Resolution {
+    Resolution {
+        verdict: Verdict::Authenticated(Box::new(Identity {
+            live: request.live,
+            access,
+            refresh,
+        })),
+        events: request.events,
+        new_access,
+        new_refresh,
+    }
+}
+
+/// Case 1: a valid access token on an active session.
+async fn serve(mut request: Request<'_>) -> Result<Resolution, AppError> {
+    if request.live.session.keep_logged_in
+        && let Err(refusal) = check_branch(&mut request).await?
+    {
+        return Ok(refusal);
+    }
+    // `decide` serves only on a valid access token, so its claims are here.
+    let Some(access) = request.access.take() else {
+        return Ok(Resolution::rejected(request.events, true, false));
     };
-    if now - session.last_seen_at >= 60 {
-        state.sessions.touch(&session.id, now).await?;
+    let refresh = request.refresh.take();
+    Ok(authenticated(request, access, refresh, None, None))
+}
+
+/// Case 3: a valid access token on a kept session whose refresh cookie is gone, expired or
+/// broken: serve, and issue a new refresh token as a child of the current one, but only to a
+/// client on the current branch (an old access token must not grow into a new refresh token).
+async fn serve_and_reissue(mut request: Request<'_>) -> Result<Resolution, AppError> {
+    let on_current = match check_branch(&mut request).await? {
+        Ok(on_current) => on_current,
+        Err(refusal) => return Ok(refusal),
+    };
+    let Some(access) = request.access.take() else {
+        return Ok(Resolution::rejected(request.events, true, false));
+    };
+    if !on_current {
+        return Ok(authenticated(request, access, None, None, None));
     }
-    let config = &state.config;
-    let refresh_exp = (now + config.refresh_token_ttl.whole_seconds()).min(session.expires_at);
-    match (decision, access) {
-        (Decision::Serve, Some(access)) => Ok(Resolution {
-            verdict: Verdict::Authenticated(Box::new(Identity {
-                user,
-                session,
+    let state = request.state;
+    let live = request.live.clone();
+    let child = mint_refresh(state, &live.user.user_id, &live.session, request.now)?;
+    let grace_ms = state.config.refresh_reuse_grace.whole_milliseconds() as i64;
+    let outcome = state
+        .sessions
+        .refresh(
+            &live,
+            None,
+            &child.record(request.now_ms),
+            request.now_ms,
+            grace_ms,
+        )
+        .await?;
+    match outcome {
+        RefreshOutcome::Issued { dropped, .. } => {
+            if dropped.is_some() {
+                request.events.push(FlowEvent::new("branch-dropped"));
+            }
+            request.events.push(FlowEvent::new("refresh-reissued"));
+            let claims = child.issued.claims.clone();
+            let cookie = cookie_for(child.issued, request.now, true);
+            Ok(authenticated(
+                request,
                 access,
-                refresh,
-            })),
-            events,
-            new_access: None,
-            new_refresh: None,
-        }),
-        (Decision::ServeAndReissueRefresh, Some(access)) => {
-            let (issued, fingerprint) = next_refresh(state, &user, &session, now, refresh_exp)?;
-            let stored = NewRefresh {
-                fingerprint: &fingerprint,
-                issued_at: now,
-                expires_at: issued.claims.exp,
-            };
-            state
-                .sessions
-                .reissue_refresh(&session.id, &stored, now)
-                .await?;
-            events.push(FlowEvent::new("refresh-reissued"));
-            let claims = issued.claims.clone();
-            Ok(Resolution {
-                verdict: Verdict::Authenticated(Box::new(Identity {
-                    user,
-                    session,
-                    access,
-                    refresh: Some(claims),
-                })),
-                events,
-                new_access: None,
-                new_refresh: Some(cookie_for(issued, now, true)),
-            })
+                Some(claims),
+                None,
+                Some(cookie),
+            ))
         }
-        (Decision::Refresh, _) => {
-            let presented = refresh_raw.map(tokens::fingerprint).unwrap_or_default();
-            let (next, next_fingerprint) = next_refresh(state, &user, &session, now, refresh_exp)?;
-            let stored = NewRefresh {
-                fingerprint: &next_fingerprint,
-                issued_at: now,
-                expires_at: next.claims.exp,
-            };
-            let grace = config.refresh_reuse_grace.whole_seconds();
-            let rotation = state
-                .sessions
-                .rotate_refresh(&session.id, &presented, &stored, now, grace)
-                .await?;
-            let (new_refresh, refresh_claims, refresh_event) =
-                match decide::after_rotation(rotation) {
-                    AfterRotation::ServeWithNewTokens => {
-                        let event = FlowEvent::new("refresh-rotated");
-                        let claims = next.claims.clone();
-                        (Some(cookie_for(next, now, true)), Some(claims), event)
-                    }
-                    AfterRotation::ServeWithNewAccessOnly => {
-                        let event = FlowEvent::new("refresh-grace");
-                        (None, refresh, event)
-                    }
-                    AfterRotation::RevokeSession => {
-                        state.sessions.revoke(&session.id, now).await?;
-                        tracing::warn!(
-                            user = %user.user_id, session = %session.id, at = now,
-                            "security: a rotated refresh token was used again; session revoked"
-                        );
-                        events.push(FlowEvent::new("reuse-detected"));
-                        events.push(FlowEvent::new("session-revoked"));
-                        return Ok(rejected(events, true));
-                    }
-                    AfterRotation::Reject => {
-                        events.push(FlowEvent::with(
-                            "refresh-invalid",
-                            "this session never issued that refresh token",
-                        ));
-                        return Ok(rejected(events, true));
-                    }
-                };
-            let access_exp =
-                (now + config.access_token_ttl.whole_seconds()).min(session.expires_at);
-            let new_access = state.tokens.issue(
-                TokenKind::Access,
-                &user.user_id,
-                &session.id,
-                now,
-                access_exp,
-            )?;
-            events.push(FlowEvent::new("refreshed"));
-            events.push(refresh_event);
-            let access_claims = new_access.claims.clone();
-            let mut session = session;
-            session.last_seen_at = now;
-            Ok(Resolution {
-                verdict: Verdict::Authenticated(Box::new(Identity {
-                    user,
-                    session,
-                    access: access_claims,
-                    refresh: refresh_claims,
-                })),
-                events,
-                new_access: Some(cookie_for(new_access, now, true)),
-                new_refresh,
-            })
+        // Another tab asked a moment ago and its answer carries the new refresh token.
+        RefreshOutcome::Grace { .. } => Ok(authenticated(request, access, None, None, None)),
+        RefreshOutcome::SessionEnded => {
+            request.events.push(FlowEvent::new("session-ended"));
+            Ok(Resolution::rejected(request.events, true, false))
         }
-        // `decide` serves only on a valid access token; anything else is a refusal.
-        _ => Ok(rejected(events, true)),
+        RefreshOutcome::Theft(_) | RefreshOutcome::Unknown => {
+            Ok(Resolution::rejected(request.events, true, false))
+        }
     }
+}
+
+/// Case 2: the access token is unusable and the refresh token is valid: follow the lineage
+/// rule (`decide::plan_refresh`, applied inside the store's transaction).
+async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppError> {
+    let state = request.state;
+    let live = request.live.clone();
+    let (now, now_ms) = (request.now, request.now_ms);
+    let presented = request
+        .refresh_raw
+        .map(tokens::fingerprint)
+        .unwrap_or_default();
+    let child = mint_refresh(state, &live.user.user_id, &live.session, now)?;
+    let grace_ms = state.config.refresh_reuse_grace.whole_milliseconds() as i64;
+    let outcome = state
+        .sessions
+        .refresh(
+            &live,
+            Some(&presented),
+            &child.record(now_ms),
+            now_ms,
+            grace_ms,
+        )
+        .await?;
+    let (rjti, new_refresh) = match outcome {
+        RefreshOutcome::Issued { confirmed, dropped } => {
+            if confirmed {
+                request.events.push(FlowEvent::new("refresh-confirmed"));
+            }
+            if dropped.is_some() {
+                request.events.push(FlowEvent::new("branch-dropped"));
+            }
+            (Some(child.issued.claims.jti.clone()), Some(child.issued))
+        }
+        RefreshOutcome::Grace { current } => (current, None),
+        RefreshOutcome::Theft(why) => {
+            end_for_theft(state, &live, why, true).await?;
+            return Ok(theft_refusal(request.events));
+        }
+        RefreshOutcome::Unknown => {
+            request.events.push(FlowEvent::with(
+                "refresh-invalid",
+                "this session never issued that refresh token",
+            ));
+            return Ok(Resolution::rejected(request.events, true, false));
+        }
+        RefreshOutcome::SessionEnded => {
+            request.events.push(FlowEvent::new("session-ended"));
+            return Ok(Resolution::rejected(request.events, true, false));
+        }
+    };
+    let access = mint_access(
+        state,
+        &live.user.user_id,
+        &live.session,
+        now,
+        rjti.as_deref(),
+    )?;
+    request.events.push(FlowEvent::new("refreshed"));
+    request
+        .events
+        .push(FlowEvent::new(if new_refresh.is_some() {
+            "refresh-rotated"
+        } else {
+            "refresh-grace"
+        }));
+    let refresh_claims = match &new_refresh {
+        Some(issued) => Some(issued.claims.clone()),
+        None => request.refresh.take(),
+    };
+    let access_claims = access.claims.clone();
+    let new_access = Some(cookie_for(access, now, true));
+    let new_refresh = new_refresh.map(|issued| cookie_for(issued, now, true));
+    Ok(authenticated(
+        request,
+        access_claims,
+        refresh_claims,
+        new_access,
+        new_refresh,
+    ))
 }

@@ -6,5 +6,6 @@ pub mod decide;
 pub mod flow;
 pub mod guard;
 pub mod password;
+pub mod state;
 pub mod throttle;
 pub mod tokens;

@@ -57,6 +57,10 @@ pub struct Claims {
     /// The server-side session this token belongs to.
     pub sid: String,
     pub typ: TokenKind,
+    /// Access tokens of a kept session: the `jti` of the refresh token issued together with
+    /// this one, which places it in the session's refresh-token lineage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rjti: Option<String>,
 }
 
 /// Why a token was refused. Shown to learners on the timeline; never includes the token.
@@ -156,6 +160,9 @@ pub struct Tokens {
     access: KeyRing,
     refresh: KeyRing,
     validation: Validation,
+    /// Keys [`Tokens::session_tag`]: derived from the refresh secret, so every instance
+    /// sharing the secret names a session the same way in its logs.
+    log_key: hmac::Hmac<Sha256>,
 }
 
 impl Tokens {
@@ -168,11 +175,31 @@ impl Tokens {
         validation.validate_nbf = false;
         validation.leeway = 0;
         validation.required_spec_claims = HashSet::new();
+        use hmac::Mac;
+        let log_key = hmac::Hmac::<Sha256>::new_from_slice(
+            format!(
+                "session-tag:{}",
+                config.refresh_secret.current.expose_secret()
+            )
+            .as_bytes(),
+        )
+        .expect("HMAC takes a key of any length");
         Self {
             access: KeyRing::new(TokenKind::Access, &config.access_secret),
             refresh: KeyRing::new(TokenKind::Refresh, &config.refresh_secret),
             validation,
+            log_key,
         }
+    }
+
+    /// A session's name in the logs: a keyed hash of its id, never the id itself (OWASP's
+    /// logging advice). Lines about one session can be linked; the id cannot be read back.
+    pub fn session_tag(&self, sid: &str) -> String {
+        use hmac::Mac;
+        let mut mac = self.log_key.clone();
+        mac.update(sid.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
     }
 
     fn ring(&self, kind: TokenKind) -> &KeyRing {
@@ -187,7 +214,8 @@ impl Tokens {
     }
 
     /// Signs a new token of `kind` for user `sub` in session `sid`, valid from `now` until
-    /// `expires_at` (both Unix seconds).
+    /// `expires_at` (both Unix seconds). `rjti`: for an access token, the refresh token it
+    /// belongs with.
     pub fn issue(
         &self,
         kind: TokenKind,
@@ -195,6 +223,7 @@ impl Tokens {
         sid: &str,
         now: i64,
         expires_at: i64,
+        rjti: Option<&str>,
     ) -> Result<Issued, AppError> {
         let key = &self.ring(kind).current;
         let claims = Claims {
@@ -207,6 +236,7 @@ impl Tokens {
             jti: new_id(),
             sid: sid.into(),
             typ: kind,
+            rjti: rjti.map(str::to_owned),
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.clone());
@@ -342,7 +372,7 @@ mod tests {
     fn issued_tokens_verify_with_every_claim() {
         let t = tokens();
         let issued = t
-            .issue(TokenKind::Access, "kimcoding", "sid1", NOW, NOW + 60)
+            .issue(TokenKind::Access, "kimcoding", "sid1", NOW, NOW + 60, None)
             .unwrap();
         assert_eq!(issued.token.split('.').count(), 3);
         let Verified::Valid(c) = t.verify(TokenKind::Access, &issued.token, NOW) else {
@@ -366,15 +396,21 @@ mod tests {
     #[test]
     fn jtis_are_unique() {
         let t = tokens();
-        let a = t.issue(TokenKind::Access, "u", "s", NOW, NOW + 60).unwrap();
-        let b = t.issue(TokenKind::Access, "u", "s", NOW, NOW + 60).unwrap();
+        let a = t
+            .issue(TokenKind::Access, "u", "s", NOW, NOW + 60, None)
+            .unwrap();
+        let b = t
+            .issue(TokenKind::Access, "u", "s", NOW, NOW + 60, None)
+            .unwrap();
         assert_ne!(a.claims.jti, b.claims.jti);
     }
 
     #[test]
     fn expiry_follows_the_clock() {
         let t = tokens();
-        let issued = t.issue(TokenKind::Access, "u", "s", NOW, NOW + 60).unwrap();
+        let issued = t
+            .issue(TokenKind::Access, "u", "s", NOW, NOW + 60, None)
+            .unwrap();
         assert!(matches!(
             t.verify(TokenKind::Access, &issued.token, NOW + 59),
             Verified::Valid(_)
@@ -392,9 +428,11 @@ mod tests {
     #[test]
     fn kinds_never_pass_for_each_other() {
         let t = tokens();
-        let access = t.issue(TokenKind::Access, "u", "s", NOW, NOW + 60).unwrap();
+        let access = t
+            .issue(TokenKind::Access, "u", "s", NOW, NOW + 60, None)
+            .unwrap();
         let refresh = t
-            .issue(TokenKind::Refresh, "u", "s", NOW, NOW + 60)
+            .issue(TokenKind::Refresh, "u", "s", NOW, NOW + 60, None)
             .unwrap();
         // Different keys, so the kid alone already refuses them.
         assert_eq!(
@@ -526,7 +564,7 @@ mod tests {
     fn the_previous_key_verifies_but_never_signs() {
         let old = tokens();
         let old_token = old
-            .issue(TokenKind::Access, "u", "s", NOW, NOW + 60)
+            .issue(TokenKind::Access, "u", "s", NOW, NOW + 60, None)
             .unwrap()
             .token;
         let rotated = tokens_with(&[
@@ -542,7 +580,7 @@ mod tests {
             Verified::Valid(_)
         ));
         let new_token = rotated
-            .issue(TokenKind::Access, "u", "s", NOW, NOW + 60)
+            .issue(TokenKind::Access, "u", "s", NOW, NOW + 60, None)
             .unwrap()
             .token;
         let kid = jsonwebtoken::decode_header(&new_token)

@@ -1,33 +1,60 @@
-//! SQLite through sqlx. Every SQL string of the app lives below this module, always with bound
-//! parameters; nothing here knows about HTTP.
+//! The database: SQLite (the default) or PostgreSQL, chosen by `DATABASE_URL`. Every SQL
+//! string of the app lives below this module, always with bound parameters; nothing here knows
+//! about HTTP.
+//!
+//! Each query is written once, with `$1` placeholders (both drivers accept them), and run on
+//! whichever pool is configured through [`on_db!`], which expands the same code once per
+//! backend so each is type-checked against its own driver. What really differs between the
+//! two lives in [`backend`]: connection settings, migrations, which errors mean "unavailable",
+//! and how other instances hear of a change.
 
+pub mod backend;
+pub mod invalidation;
+pub mod lockouts;
 pub mod sessions;
 pub mod users;
 
-use std::str::FromStr;
-use std::time::Duration;
+use sqlx::{PgPool, SqlitePool};
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+pub use backend::{connect, is_unavailable};
 
-/// Opens (creating if missing) the database at `url` and brings its schema up to date.
-pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        // WAL lets readers go on while a rotation writes; NORMAL is durable enough under WAL.
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
-    // SQLite creates the file but not its folder (the default lives in data/).
-    let file = options.get_filename();
-    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+/// A pool of connections to one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool of `$db`. The body is written once and
+/// compiled for each backend, so a query that one driver cannot type fails the build.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub use on_db;
+
+impl Db {
+    /// One round trip: does the database answer? (`/readyz`)
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_db!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+        })
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    Ok(pool)
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection (tests that restart a server on the same database use it).
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await)
+    }
 }

@@ -1,10 +1,22 @@
-//! The `sessions` and `refresh_tokens` tables: creating, finding and ending sessions, and
-//! rotating refresh tokens in one atomic step. Everything goes through [`SessionStore`], so no
-//! session can end without its cache hearing of it.
+//! The `sessions` and `refresh_lineage` tables: creating, finding and ending sessions, and the
+//! refresh-token lineage of each kept session (see `auth::decide` for the rule). Everything
+//! goes through [`SessionStore`], so no session can change without its cache hearing of it.
+//!
+//! Every change that other instances must see happens in one transaction whose first statement
+//! locks the session row (an `UPDATE` that also bumps `version`): on SQLite that takes the
+//! write lock, on PostgreSQL the row lock, so two rotations of one session, on one instance or
+//! two, never interleave. The same transaction announces the change (see [`backend::Announce`]).
 
-use sqlx::SqlitePool;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use moka::ops::compute::Op;
+
+use super::backend::Announce;
+use super::invalidation::Invalidation;
 use super::users::User;
+use super::{Db, on_db};
+use crate::auth::decide::{self, Presented, RefreshPlan, Theft};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
@@ -25,6 +37,29 @@ impl Session {
     }
 }
 
+/// Where a kept session's refresh tokens stand, by `jti`: what the hot path needs to place an
+/// access token in the lineage without a database read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lineage {
+    pub current: Option<String>,
+    pub pending: Option<String>,
+    /// Children dropped because their parent came back (most recent first, bounded).
+    pub dropped: Vec<String>,
+}
+
+/// Dropped branches remembered per session. A dropped branch appears only when a parent comes
+/// back after its child was issued, so a real session has a handful at most.
+const MAX_DROPPED: usize = 32;
+
+/// A session as the cache holds it: the row, its user, its lineage and the row's version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub session: Session,
+    pub user: User,
+    pub lineage: Lineage,
+    pub version: i64,
+}
+
 /// The join's row: session columns are aliased so they cannot collide with the user's `id`.
 #[derive(sqlx::FromRow)]
 struct SessionUserRow {
@@ -35,414 +70,806 @@ struct SessionUserRow {
     last_seen_at: i64,
     expires_at: i64,
     revoked_at: Option<i64>,
+    version: i64,
+    refresh_current: Option<String>,
+    refresh_pending: Option<String>,
     #[sqlx(flatten)]
     user: User,
 }
 
-/// A refresh token as stored: its fingerprint, never the token.
+const FIND_SESSION: &str = "SELECT s.id AS sid, s.keep_logged_in, s.user_agent, s.created_at, \
+     s.last_seen_at, s.expires_at, s.revoked_at, s.version, s.refresh_current, s.refresh_pending, \
+     u.id, u.user_id, u.email, u.name, u.position, u.location, u.bio \
+     FROM sessions s JOIN users u ON u.id = s.user_pk WHERE s.id = $1";
+
+const FIND_DROPPED: &str = "SELECT jti FROM refresh_lineage WHERE session_id = $1 AND state = 'dropped' \
+     ORDER BY issued_ms DESC LIMIT 32";
+
+/// A refresh token as stored: its fingerprint and `jti`, never the token.
 pub struct NewRefresh<'a> {
     pub fingerprint: &'a str,
-    pub issued_at: i64,
+    pub jti: &'a str,
+    pub issued_ms: i64,
     pub expires_at: i64,
 }
 
-/// What happened when a refresh token was presented for rotation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rotation {
-    /// It was the session's current token; it is now used and linked to its successor.
-    Rotated,
-    /// Already rotated, but so recently that this is a concurrent request (another tab),
-    /// not a stolen copy.
-    WithinGrace,
-    /// Already rotated before the grace window: two copies exist.
-    Reused,
-    /// Not a token this session ever had (or long pruned).
+const INSERT_REFRESH: &str = "INSERT INTO refresh_lineage \
+     (fingerprint, jti, session_id, parent_jti, state, issued_ms, confirmed_ms, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Takes the session's lock for the rest of the transaction and reads its lineage; `None` when
+/// the session is over. The version bump tells other instances' caches their copy is old.
+const LOCK_SESSION: &str = "UPDATE sessions SET version = version + 1 \
+     WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+     RETURNING version, refresh_current, refresh_pending, refresh_pending_ms";
+
+#[derive(sqlx::FromRow)]
+struct Locked {
+    version: i64,
+    refresh_current: Option<String>,
+    refresh_pending: Option<String>,
+    refresh_pending_ms: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PresentedRow {
+    jti: String,
+    state: String,
+    ended_ms: Option<i64>,
+}
+
+/// What a refresh did, for the flow to answer with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// A child was issued (pending until the client uses it). `confirmed`: the token presented
+    /// was the pending child, now current. `dropped`: an unconfirmed child was dropped first.
+    Issued {
+        confirmed: bool,
+        dropped: Option<String>,
+    },
+    /// Within the grace window: a new access token on the current branch, named here.
+    Grace { current: Option<String> },
+    /// Theft: the session is now ended.
+    Theft(Theft),
+    /// Not a token of this session.
     Unknown,
+    /// The session was already over.
+    SessionEnded,
 }
 
-/// The session and its user in one indexed read: the hot path of every authenticated request.
-async fn find_with_user(
-    pool: &SqlitePool,
-    sid: &str,
-) -> Result<Option<(Session, User)>, sqlx::Error> {
-    let row: Option<SessionUserRow> = sqlx::query_as(
-        "SELECT s.id AS sid, s.keep_logged_in, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, \
-         s.revoked_at, u.id, u.user_id, u.email, u.name, u.position, u.location, u.bio \
-         FROM sessions s JOIN users u ON u.id = s.user_pk WHERE s.id = ?",
-    )
-    .bind(sid)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| {
-        let session = Session {
-            id: r.sid,
-            user_pk: r.user.id,
-            keep_logged_in: r.keep_logged_in,
-            user_agent: r.user_agent,
-            created_at: r.created_at,
-            last_seen_at: r.last_seen_at,
-            expires_at: r.expires_at,
-            revoked_at: r.revoked_at,
-        };
-        (session, r.user)
-    }))
+/// What confirming a child through its access token did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The child is now the current token.
+    Confirmed,
+    /// Someone else confirmed it first, or the branch is older: nothing to do.
+    Nothing,
+    /// The branch had been dropped: theft; the session is now ended.
+    Theft,
+    SessionEnded,
 }
 
-/// Creates a session and, for "keep me logged in", its first refresh token, together.
-async fn create(
-    pool: &SqlitePool,
-    session: &Session,
-    refresh: Option<&NewRefresh<'_>>,
-) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO sessions (id, user_pk, keep_logged_in, user_agent, created_at, last_seen_at, expires_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&session.id)
-    .bind(session.user_pk)
-    .bind(session.keep_logged_in)
-    .bind(&session.user_agent)
-    .bind(session.created_at)
-    .bind(session.last_seen_at)
-    .bind(session.expires_at)
-    .execute(&mut *tx)
-    .await?;
-    if let Some(refresh) = refresh {
-        insert_refresh(&mut tx, &session.id, refresh).await?;
+/// One refresh token of a session, for the lineage picture on `/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LineageEntry {
+    pub jti: String,
+    pub parent_jti: Option<String>,
+    pub state: String,
+    pub issued_ms: i64,
+    pub confirmed_ms: Option<i64>,
+    pub ended_ms: Option<i64>,
+}
+
+/// Why a session ended, for the log and the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndCause {
+    Logout,
+    Revoke,
+    RevokeOthers,
+    PasswordChange,
+    Reuse,
+}
+
+impl EndCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndCause::Logout => "logout",
+            EndCause::Revoke => "revoke",
+            EndCause::RevokeOthers => "revoke_others",
+            EndCause::PasswordChange => "password_change",
+            EndCause::Reuse => "reuse",
+        }
     }
-    tx.commit().await
 }
 
-async fn insert_refresh(
-    tx: &mut sqlx::SqliteConnection,
-    sid: &str,
-    refresh: &NewRefresh<'_>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO refresh_tokens (fingerprint, session_id, issued_at, expires_at) VALUES (?, ?, ?, ?)")
-        .bind(refresh.fingerprint)
-        .bind(sid)
-        .bind(refresh.issued_at)
-        .bind(refresh.expires_at)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-/// Replaces the refresh token `old` of session `sid` by `new`, atomically: the conditional
-/// UPDATE is the first write of the transaction, so of two concurrent rotations exactly one
-/// finds the token still current; the other learns when it was used and is judged by `grace`.
-async fn rotate_refresh(
-    pool: &SqlitePool,
-    sid: &str,
-    old: &str,
-    new: &NewRefresh<'_>,
-    now: i64,
-    grace_secs: i64,
-) -> Result<Rotation, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE refresh_tokens SET used_at = ?, replaced_by = ? \
-         WHERE fingerprint = ? AND session_id = ? AND used_at IS NULL",
-    )
-    .bind(now)
-    .bind(new.fingerprint)
-    .bind(old)
-    .bind(sid)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 1 {
-        insert_refresh(&mut tx, sid, new).await?;
-        tx.commit().await?;
-        return Ok(Rotation::Rotated);
-    }
-    let used_at: Option<Option<i64>> = sqlx::query_scalar(
-        "SELECT used_at FROM refresh_tokens WHERE fingerprint = ? AND session_id = ?",
-    )
-    .bind(old)
-    .bind(sid)
-    .fetch_optional(&mut *tx)
-    .await?;
-    tx.rollback().await?;
-    Ok(match used_at {
-        Some(Some(used)) if now - used <= grace_secs => Rotation::WithinGrace,
-        Some(Some(_)) => Rotation::Reused,
-        // A row that is current but did not update cannot happen inside the transaction.
-        Some(None) | None => Rotation::Unknown,
-    })
-}
-
-/// Gives a kept session a new refresh token when its cookie is gone or expired; any token
-/// still marked current is retired first, so the session keeps exactly one.
-async fn reissue_refresh(
-    pool: &SqlitePool,
-    sid: &str,
-    new: &NewRefresh<'_>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE refresh_tokens SET used_at = ?, replaced_by = ? WHERE session_id = ? AND used_at IS NULL")
-        .bind(now)
-        .bind(new.fingerprint)
-        .bind(sid)
-        .execute(&mut *tx)
-        .await?;
-    insert_refresh(&mut tx, sid, new).await?;
-    tx.commit().await
-}
-
-/// Ends a session; its tokens are refused from now on. Ending an ended session is a no-op.
-async fn revoke(pool: &SqlitePool, sid: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(now)
-            .bind(sid)
-            .execute(pool)
-            .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Ends one of the user's sessions, only if it is theirs.
-async fn revoke_for_user(
-    pool: &SqlitePool,
-    user_pk: i64,
-    sid: &str,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE sessions SET revoked_at = ? WHERE id = ? AND user_pk = ? AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(sid)
-    .bind(user_pk)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Ends every live session of the user but `keep`; returns the ids ended.
-async fn revoke_others(
-    pool: &SqlitePool,
-    user_pk: i64,
-    keep: &str,
-    now: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE sessions SET revoked_at = ? WHERE user_pk = ? AND id <> ? AND revoked_at IS NULL RETURNING id",
-    )
-    .bind(now)
-    .bind(user_pk)
-    .bind(keep)
-    .fetch_all(pool)
-    .await
-}
-
-/// The user's live sessions, newest first.
-async fn list_active(
-    pool: &SqlitePool,
-    user_pk: i64,
-    now: i64,
-) -> Result<Vec<Session>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, user_pk, keep_logged_in, user_agent, created_at, last_seen_at, expires_at, revoked_at \
-         FROM sessions WHERE user_pk = ? AND revoked_at IS NULL AND expires_at > ? \
-         ORDER BY created_at DESC, id",
-    )
-    .bind(user_pk)
-    .bind(now)
-    .fetch_all(pool)
-    .await
-}
-
-async fn touch(pool: &SqlitePool, sid: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(sid)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-/// Deletes sessions that are over (revoked, or past their absolute lifetime) and refresh
-/// tokens past their expiry. Returns how many sessions went.
-async fn prune(pool: &SqlitePool, now: i64) -> Result<u64, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let sessions =
-        sqlx::query("DELETE FROM sessions WHERE revoked_at IS NOT NULL OR expires_at <= ?")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-    sqlx::query("DELETE FROM refresh_tokens WHERE expires_at <= ?")
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(sessions)
-}
-
-/// How many refresh tokens of the session are current; exactly one for a healthy kept session.
-pub async fn current_refresh_count(pool: &SqlitePool, sid: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM refresh_tokens WHERE session_id = ? AND used_at IS NULL",
-    )
-    .bind(sid)
-    .fetch_one(pool)
-    .await
-}
-
-/// What the cache knows of a session: its row and user, or that it has ended.
+/// What the cache knows of a session.
 #[derive(Clone)]
 enum Cached {
-    Live(std::sync::Arc<(Session, User)>),
+    Live(Arc<LiveSession>),
+    /// It has ended; nothing may put a live copy over this.
     Ended,
+    /// It changed to at least this version; an older copy must not be cached.
+    Stale(i64),
 }
 
-/// Sessions with a bounded in-memory cache in front of the hot read, so a request with a
-/// valid access token costs one HMAC check and no database round trip.
+/// Whether the cache may be used. On PostgreSQL it is closed while the invalidation listener is
+/// disconnected (nothing would tell us of another instance's logout); `epoch` moves on each
+/// opening and closing, so a read that began before one is never cached after it.
+#[derive(Debug)]
+pub struct CacheGate {
+    open: AtomicBool,
+    epoch: AtomicU64,
+}
+
+impl CacheGate {
+    fn new(open: bool) -> Self {
+        Self {
+            open: AtomicBool::new(open),
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::SeqCst)
+    }
+}
+
+/// Cache hits, misses and invalidations, for the metrics.
+#[derive(Debug, Default)]
+pub struct CacheCounters {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    pub invalidations: AtomicU64,
+}
+
+/// Sessions with a bounded in-memory cache in front of the hot read, so a request with a valid
+/// access token costs one signature check and no database round trip.
 ///
-/// Correctness first: every way a session ends goes through this type, which writes an
-/// `Ended` marker *after* the database write. A reader that loaded the row just before the
-/// end only inserts if nothing is cached (`or_insert_with`), so it can never put a live copy
-/// over the marker. The cache is per process: run one server per database (a second process
-/// would see another's revocations only when its entry expires, after [`CACHE_TTL`]).
+/// Correctness first: every way a session ends writes an `Ended` marker after the database
+/// commit; every lineage change leaves the newer version (or a `Stale` marker) after it. A
+/// reader only caches what it read if nothing newer is known, so it can never put an older copy
+/// over a newer one. Other instances learn of changes through [`Invalidation`]s; should one be
+/// lost, no entry lives longer than the cache's time to live (`SESSION_CACHE_TTL`).
+#[derive(Clone)]
 pub struct SessionStore {
-    pool: SqlitePool,
+    db: Db,
     cache: moka::sync::Cache<String, Cached>,
+    gate: Arc<CacheGate>,
+    pub counters: Arc<CacheCounters>,
 }
 
 /// Sessions kept in memory at most.
 pub const CACHE_CAPACITY: u64 = 10_000;
-/// How long an entry may live, whatever happens.
-pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+fn mark_ended_sql() -> &'static str {
+    "UPDATE sessions SET revoked_at = $1, version = version + 1 WHERE id = $2 AND revoked_at IS NULL"
+}
 
 impl SessionStore {
-    pub fn new(pool: SqlitePool) -> Self {
+    /// `gate_open`: whether the cache starts usable (on PostgreSQL it opens once the listener
+    /// is connected).
+    pub fn new(db: Db, ttl: std::time::Duration, gate_open: bool) -> Self {
         let cache = moka::sync::Cache::builder()
             .max_capacity(CACHE_CAPACITY)
-            .time_to_live(CACHE_TTL)
+            .time_to_live(ttl)
             .build();
-        Self { pool, cache }
+        Self {
+            db,
+            cache,
+            gate: Arc::new(CacheGate::new(gate_open)),
+            counters: Arc::new(CacheCounters::default()),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn gate(&self) -> &CacheGate {
+        &self.gate
+    }
+
+    /// Opens (or closes) the cache, forgetting everything in it either way.
+    pub fn set_cache_open(&self, open: bool) {
+        self.gate.epoch.fetch_add(1, Ordering::SeqCst);
+        self.gate.open.store(open, Ordering::SeqCst);
+        self.cache.invalidate_all();
+        self.gate.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Applies a change heard from another instance (or from our own transaction).
+    pub fn apply(&self, change: &Invalidation) {
+        self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
+        match change {
+            Invalidation::Ended(sid) => self.mark_ended(sid),
+            Invalidation::Changed { sid, version } => self.mark_changed(sid, *version),
+        }
     }
 
     fn mark_ended(&self, sid: &str) {
         self.cache.insert(sid.to_owned(), Cached::Ended);
     }
 
-    /// The session and its user; `None` if there is no such session. An ended session is
-    /// returned as such (with `revoked_at` set), so callers can tell "ended" from "unknown".
-    pub async fn find_with_user(
-        &self,
-        sid: &str,
-        now: i64,
-    ) -> Result<Option<(Session, User)>, sqlx::Error> {
-        let cached = self.cache.get(sid);
-        if let Some(Cached::Live(found)) = &cached {
-            return Ok(Some((found.0.clone(), found.1.clone())));
-        }
-        let mut found = find_with_user(&self.pool, sid).await?;
-        let ended = match (cached, &found) {
-            // The row may even be gone (pruned); what matters is that it is over.
-            (Some(Cached::Ended), _) => true,
-            (_, Some((session, user))) => {
-                let value = if session.revoked_at.is_some() {
-                    Cached::Ended
-                } else {
-                    Cached::Live(std::sync::Arc::new((session.clone(), user.clone())))
-                };
-                let entry = self.cache.entry(sid.to_owned()).or_insert_with(|| value);
-                // Not ours and ended: someone ended it while we were reading.
-                !entry.is_fresh() && matches!(entry.value(), Cached::Ended)
-            }
-            _ => false,
-        };
-        if ended && let Some((session, _)) = &mut found {
-            session.revoked_at.get_or_insert(now);
-        }
-        Ok(found)
+    fn mark_changed(&self, sid: &str, version: i64) {
+        self.cache
+            .entry(sid.to_owned())
+            .and_compute_with(|current| match current.map(|e| e.into_value()) {
+                Some(Cached::Ended) => Op::Nop,
+                Some(Cached::Live(live)) if live.version >= version => Op::Nop,
+                Some(Cached::Stale(min)) if min >= version => Op::Nop,
+                _ => Op::Put(Cached::Stale(version)),
+            });
     }
 
+    /// Puts a copy we know is current (just read, or just written) unless something newer is
+    /// known. Returns false when the session turned out to be ended.
+    fn remember(&self, live: Arc<LiveSession>) -> bool {
+        let sid = live.session.id.clone();
+        let mut ended = false;
+        self.cache
+            .entry(sid)
+            .and_compute_with(|current| match current.map(|e| e.into_value()) {
+                Some(Cached::Ended) => {
+                    ended = true;
+                    Op::Nop
+                }
+                Some(Cached::Live(old)) if old.version >= live.version => Op::Nop,
+                Some(Cached::Stale(min)) if min > live.version => Op::Nop,
+                _ => Op::Put(Cached::Live(live.clone())),
+            });
+        !ended
+    }
+
+    async fn load(&self, sid: &str) -> Result<Option<LiveSession>, sqlx::Error> {
+        on_db!(&self.db, pool => {
+            let row: Option<SessionUserRow> =
+                sqlx::query_as(FIND_SESSION).bind(sid).fetch_optional(pool).await?;
+            let Some(r) = row else { return Ok(None) };
+            let dropped: Vec<String> = if r.keep_logged_in {
+                sqlx::query_scalar(FIND_DROPPED).bind(sid).fetch_all(pool).await?
+            } else {
+                Vec::new()
+            };
+            let session = Session {
+                id: r.sid,
+                user_pk: r.user.id,
+                keep_logged_in: r.keep_logged_in,
+                user_agent: r.user_agent,
+                created_at: r.created_at,
+                last_seen_at: r.last_seen_at,
+                expires_at: r.expires_at,
+                revoked_at: r.revoked_at,
+            };
+            Ok(Some(LiveSession {
+                session,
+                user: r.user,
+                lineage: Lineage {
+                    current: r.refresh_current,
+                    pending: r.refresh_pending,
+                    dropped,
+                },
+                version: r.version,
+            }))
+        })
+    }
+
+    /// The session, its user and its lineage; `None` if there is no such session. An ended
+    /// session is returned as such (with `revoked_at` set), so callers can tell "ended" from
+    /// "unknown".
+    pub async fn find(&self, sid: &str, now: i64) -> Result<Option<Arc<LiveSession>>, sqlx::Error> {
+        let mut known_ended = false;
+        if self.gate.is_open() {
+            match self.cache.get(sid) {
+                Some(Cached::Live(live)) => {
+                    self.counters.hits.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Some(live));
+                }
+                Some(Cached::Ended) => known_ended = true,
+                Some(Cached::Stale(_)) | None => {}
+            }
+        }
+        self.counters.misses.fetch_add(1, Ordering::Relaxed);
+        // Twice at most: a read that turns out older than a change we heard of meanwhile is
+        // read again.
+        for _ in 0..2 {
+            let epoch = self.gate.epoch.load(Ordering::SeqCst);
+            let Some(mut live) = self.load(sid).await? else {
+                return Ok(None);
+            };
+            if known_ended || live.session.revoked_at.is_some() {
+                live.session.revoked_at.get_or_insert(now);
+                self.mark_ended(sid);
+                return Ok(Some(Arc::new(live)));
+            }
+            let live = Arc::new(live);
+            if !self.gate.is_open() || self.gate.epoch.load(Ordering::SeqCst) != epoch {
+                return Ok(Some(live));
+            }
+            if !self.remember(live.clone()) {
+                let mut ended = (*live).clone();
+                ended.session.revoked_at = Some(now);
+                return Ok(Some(Arc::new(ended)));
+            }
+            match self.cache.get(sid) {
+                Some(Cached::Stale(min)) if min > live.version => continue,
+                _ => return Ok(Some(live)),
+            }
+        }
+        // Still behind after a second read: serve what the database says without caching it.
+        Ok(self.load(sid).await?.map(Arc::new))
+    }
+
+    /// Starts a session and, for "keep me logged in", its first (current) refresh token.
     pub async fn create(
         &self,
         session: &Session,
         refresh: Option<&NewRefresh<'_>>,
     ) -> Result<(), sqlx::Error> {
-        create(&self.pool, session, refresh).await
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO sessions (id, user_pk, keep_logged_in, user_agent, created_at, \
+                 last_seen_at, expires_at, refresh_current) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&session.id)
+            .bind(session.user_pk)
+            .bind(session.keep_logged_in)
+            .bind(&session.user_agent)
+            .bind(session.created_at)
+            .bind(session.last_seen_at)
+            .bind(session.expires_at)
+            .bind(refresh.map(|r| r.jti))
+            .execute(&mut *tx)
+            .await?;
+            if let Some(r) = refresh {
+                sqlx::query(INSERT_REFRESH)
+                    .bind(r.fingerprint)
+                    .bind(r.jti)
+                    .bind(&session.id)
+                    .bind(None::<&str>)
+                    .bind("current")
+                    .bind(r.issued_ms)
+                    .bind(Some(r.issued_ms))
+                    .bind(r.expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        })
     }
 
-    /// Records activity; the cached copy follows (unless the session ended meanwhile).
-    pub async fn touch(&self, sid: &str, now: i64) -> Result<(), sqlx::Error> {
-        touch(&self.pool, sid, now).await?;
+    /// Records activity (for `/sessions`). Best effort: a request served from the cache must not
+    /// fail because this write could not be made.
+    pub async fn touch(&self, sid: &str, now: i64) {
+        let done = on_db!(&self.db, pool => {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(sid)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        });
+        if let Err(e) = done {
+            tracing::debug!(error = %e, "could not record session activity");
+            return;
+        }
         self.cache
             .entry(sid.to_owned())
             .and_compute_with(|current| match current.map(|e| e.into_value()) {
-                Some(Cached::Live(found)) => {
-                    let (mut session, user) = (found.0.clone(), found.1.clone());
-                    session.last_seen_at = now;
-                    moka::ops::compute::Op::Put(Cached::Live(std::sync::Arc::new((session, user))))
+                Some(Cached::Live(live)) => {
+                    let mut updated = (*live).clone();
+                    updated.session.last_seen_at = now;
+                    Op::Put(Cached::Live(Arc::new(updated)))
                 }
-                _ => moka::ops::compute::Op::Nop,
+                _ => Op::Nop,
             });
-        Ok(())
     }
 
-    pub async fn rotate_refresh(
+    /// Follows the lineage rule for a refresh token (`presented`: its fingerprint) or, with
+    /// `None`, for a kept session whose client proved it is on the current branch with a valid
+    /// access token but lost its refresh cookie. Issues `child` if the rule says so. One
+    /// transaction; see the module's note on locking.
+    pub async fn refresh(
         &self,
-        sid: &str,
-        old: &str,
-        new: &NewRefresh<'_>,
-        now: i64,
-        grace_secs: i64,
-    ) -> Result<Rotation, sqlx::Error> {
-        rotate_refresh(&self.pool, sid, old, new, now, grace_secs).await
+        cached: &LiveSession,
+        presented: Option<&str>,
+        child: &NewRefresh<'_>,
+        now_ms: i64,
+        grace_ms: i64,
+    ) -> Result<RefreshOutcome, sqlx::Error> {
+        let sid = cached.session.id.as_str();
+        let now = now_ms.div_euclid(1000);
+        let (outcome, version) = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let locked: Option<Locked> = sqlx::query_as(LOCK_SESSION)
+                .bind(sid)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(locked) = locked else {
+                return Ok(RefreshOutcome::SessionEnded);
+            };
+            let position = match presented {
+                None => Presented::Current,
+                Some(fingerprint) => {
+                    let row: Option<PresentedRow> = sqlx::query_as(
+                        "SELECT jti, state, ended_ms FROM refresh_lineage \
+                         WHERE fingerprint = $1 AND session_id = $2",
+                    )
+                    .bind(fingerprint)
+                    .bind(sid)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    place(row.as_ref(), &locked)
+                }
+            };
+            let plan = decide::plan_refresh(position, locked.refresh_pending_ms, now_ms, grace_ms);
+            let outcome = match plan {
+                RefreshPlan::Reject => RefreshOutcome::Unknown,
+                RefreshPlan::Grace => RefreshOutcome::Grace {
+                    current: locked.refresh_current.clone(),
+                },
+                RefreshPlan::Theft(why) => {
+                    sqlx::query(mark_ended_sql())
+                        .bind(now)
+                        .bind(sid)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.announce(&Invalidation::Ended(sid.to_owned())).await?;
+                    RefreshOutcome::Theft(why)
+                }
+                RefreshPlan::IssueChild { .. } | RefreshPlan::ConfirmThenIssueChild => {
+                    let mut parent = locked.refresh_current.clone();
+                    let mut dropped = None;
+                    if plan == (RefreshPlan::IssueChild { drop_pending: true }) {
+                        sqlx::query(
+                            "UPDATE refresh_lineage SET state = 'dropped', ended_ms = $1 \
+                             WHERE jti = $2 AND session_id = $3",
+                        )
+                        .bind(now_ms)
+                        .bind(locked.refresh_pending.as_deref())
+                        .bind(sid)
+                        .execute(&mut *tx)
+                        .await?;
+                        dropped = locked.refresh_pending.clone();
+                    }
+                    let confirmed = plan == RefreshPlan::ConfirmThenIssueChild;
+                    if confirmed {
+                        confirm_pending(&mut tx, sid, &locked, now_ms).await?;
+                        parent = locked.refresh_pending.clone();
+                    }
+                    sqlx::query(INSERT_REFRESH)
+                        .bind(child.fingerprint)
+                        .bind(child.jti)
+                        .bind(sid)
+                        .bind(parent.as_deref())
+                        .bind("pending")
+                        .bind(child.issued_ms)
+                        .bind(None::<i64>)
+                        .bind(child.expires_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "UPDATE sessions SET refresh_current = $1, refresh_pending = $2, \
+                         refresh_pending_ms = $3 WHERE id = $4",
+                    )
+                    .bind(parent.as_deref())
+                    .bind(child.jti)
+                    .bind(child.issued_ms)
+                    .bind(sid)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.announce(&Invalidation::Changed {
+                        sid: sid.to_owned(),
+                        version: locked.version,
+                    })
+                    .await?;
+                    RefreshOutcome::Issued { confirmed, dropped }
+                }
+            };
+            tx.commit().await?;
+            (outcome, locked.version)
+        });
+        match &outcome {
+            RefreshOutcome::Theft(_) => self.mark_ended(sid),
+            RefreshOutcome::Issued { confirmed, dropped } => {
+                let mut next = cached.clone();
+                next.version = version;
+                if *confirmed {
+                    next.lineage.current = next.lineage.pending.take();
+                }
+                if let Some(d) = dropped {
+                    next.lineage.dropped.insert(0, d.clone());
+                    next.lineage.dropped.truncate(MAX_DROPPED);
+                }
+                next.lineage.pending = Some(child.jti.to_owned());
+                next.session.last_seen_at = now;
+                self.remember(Arc::new(next));
+            }
+            _ => {}
+        }
+        Ok(outcome)
     }
 
-    pub async fn reissue_refresh(
+    /// An access token issued with the pending child came back: the client has the child, which
+    /// becomes current. If the branch was dropped meanwhile, that is theft.
+    pub async fn confirm(
         &self,
-        sid: &str,
-        new: &NewRefresh<'_>,
-        now: i64,
-    ) -> Result<(), sqlx::Error> {
-        reissue_refresh(&self.pool, sid, new, now).await
+        cached: &LiveSession,
+        jti: &str,
+        now_ms: i64,
+    ) -> Result<Confirmation, sqlx::Error> {
+        let sid = cached.session.id.as_str();
+        let now = now_ms.div_euclid(1000);
+        let (confirmation, version) = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let locked: Option<Locked> = sqlx::query_as(LOCK_SESSION)
+                .bind(sid)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(locked) = locked else {
+                return Ok(Confirmation::SessionEnded);
+            };
+            let confirmation = if locked.refresh_pending.as_deref() == Some(jti) {
+                confirm_pending(&mut tx, sid, &locked, now_ms).await?;
+                sqlx::query(
+                    "UPDATE sessions SET refresh_current = $1, refresh_pending = NULL, \
+                     refresh_pending_ms = NULL WHERE id = $2",
+                )
+                .bind(jti)
+                .bind(sid)
+                .execute(&mut *tx)
+                .await?;
+                tx.announce(&Invalidation::Changed {
+                    sid: sid.to_owned(),
+                    version: locked.version,
+                })
+                .await?;
+                Confirmation::Confirmed
+            } else {
+                let state: Option<String> = sqlx::query_scalar(
+                    "SELECT state FROM refresh_lineage WHERE jti = $1 AND session_id = $2",
+                )
+                .bind(jti)
+                .bind(sid)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if state.as_deref() == Some("dropped") {
+                    sqlx::query(mark_ended_sql())
+                        .bind(now)
+                        .bind(sid)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.announce(&Invalidation::Ended(sid.to_owned())).await?;
+                    Confirmation::Theft
+                } else {
+                    Confirmation::Nothing
+                }
+            };
+            tx.commit().await?;
+            (confirmation, locked.version)
+        });
+        match confirmation {
+            Confirmation::Confirmed => {
+                let mut next = cached.clone();
+                next.version = version;
+                next.lineage.current = Some(jti.to_owned());
+                next.lineage.pending = None;
+                self.remember(Arc::new(next));
+            }
+            Confirmation::Theft => self.mark_ended(sid),
+            // Our copy was behind (another instance moved on): read it again next time.
+            Confirmation::Nothing => self.mark_changed(sid, version),
+            Confirmation::SessionEnded => self.mark_ended(sid),
+        }
+        Ok(confirmation)
     }
 
+    /// Ends a session; its tokens are refused from now on. Ending an ended session is a no-op
+    /// and answers false.
     pub async fn revoke(&self, sid: &str, now: i64) -> Result<bool, sqlx::Error> {
-        let done = revoke(&self.pool, sid, now).await?;
+        let done = self.end_where(sid, None, now).await?;
         self.mark_ended(sid);
         Ok(done)
     }
 
+    /// Ends one of the user's sessions, only if it is theirs.
     pub async fn revoke_for_user(
         &self,
         user_pk: i64,
         sid: &str,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        let done = revoke_for_user(&self.pool, user_pk, sid, now).await?;
+        let done = self.end_where(sid, Some(user_pk), now).await?;
         if done {
             self.mark_ended(sid);
         }
         Ok(done)
     }
 
+    async fn end_where(
+        &self,
+        sid: &str,
+        user_pk: Option<i64>,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE sessions SET revoked_at = $1, version = version + 1 \
+                 WHERE id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR user_pk = $3)",
+            )
+            .bind(now)
+            .bind(sid)
+            .bind(user_pk)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if done {
+                tx.announce(&Invalidation::Ended(sid.to_owned())).await?;
+            }
+            tx.commit().await?;
+            Ok::<bool, sqlx::Error>(done)
+        })
+    }
+
+    /// Ends every live session of the user but `keep`; returns the ids ended. With
+    /// `new_password_hash`, the password changes in the same transaction, so there is no moment
+    /// where the new password is set and an old session still works.
     pub async fn revoke_others(
         &self,
         user_pk: i64,
         keep: &str,
         now: i64,
+        new_password_hash: Option<&str>,
     ) -> Result<Vec<String>, sqlx::Error> {
-        let ended = revoke_others(&self.pool, user_pk, keep, now).await?;
+        let ended: Vec<String> = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            if let Some(hash) = new_password_hash {
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(hash)
+                    .bind(user_pk)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let ended: Vec<String> = sqlx::query_scalar(
+                "UPDATE sessions SET revoked_at = $1, version = version + 1 \
+                 WHERE user_pk = $2 AND id <> $3 AND revoked_at IS NULL RETURNING id",
+            )
+            .bind(now)
+            .bind(user_pk)
+            .bind(keep)
+            .fetch_all(&mut *tx)
+            .await?;
+            for sid in &ended {
+                tx.announce(&Invalidation::Ended(sid.clone())).await?;
+            }
+            tx.commit().await?;
+            ended
+        });
         for sid in &ended {
             self.mark_ended(sid);
         }
         Ok(ended)
     }
 
+    /// The user's live sessions, newest first.
     pub async fn list_active(&self, user_pk: i64, now: i64) -> Result<Vec<Session>, sqlx::Error> {
-        list_active(&self.pool, user_pk, now).await
+        on_db!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT id, user_pk, keep_logged_in, user_agent, created_at, last_seen_at, \
+                 expires_at, revoked_at FROM sessions \
+                 WHERE user_pk = $1 AND revoked_at IS NULL AND expires_at > $2 \
+                 ORDER BY created_at DESC, id",
+            )
+            .bind(user_pk)
+            .bind(now)
+            .fetch_all(pool)
+            .await
+        })
     }
 
-    pub async fn prune(&self, now: i64) -> Result<u64, sqlx::Error> {
-        prune(&self.pool, now).await
+    /// Every refresh token a session has had, oldest first (for the lineage picture).
+    pub async fn lineage_of(&self, sid: &str) -> Result<Vec<LineageEntry>, sqlx::Error> {
+        on_db!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT jti, parent_jti, state, issued_ms, confirmed_ms, ended_ms \
+                 FROM refresh_lineage WHERE session_id = $1 ORDER BY issued_ms, jti",
+            )
+            .bind(sid)
+            .fetch_all(pool)
+            .await
+        })
     }
+
+    /// Deletes sessions that are over (revoked, or past their absolute lifetime) and refresh
+    /// tokens past their expiry. Returns how many sessions went.
+    pub async fn prune(&self, now: i64) -> Result<u64, sqlx::Error> {
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let sessions = sqlx::query(
+                "DELETE FROM sessions WHERE revoked_at IS NOT NULL OR expires_at <= $1",
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM refresh_lineage WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(sessions)
+        })
+    }
+
+    /// How many refresh tokens of the session are current; exactly one for a healthy kept
+    /// session (checked by the tests after concurrent and crashing loads).
+    pub async fn current_refresh_count(&self, sid: &str) -> Result<i64, sqlx::Error> {
+        on_db!(&self.db, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM refresh_lineage WHERE session_id = $1 AND state = 'current'",
+            )
+            .bind(sid)
+            .fetch_one(pool)
+            .await
+        })
+    }
+}
+
+/// Where the presented token (its row, if any) stands, against the locked session's lineage.
+fn place(row: Option<&PresentedRow>, locked: &Locked) -> Presented {
+    let Some(row) = row else {
+        return Presented::Unknown;
+    };
+    if locked.refresh_current.as_deref() == Some(row.jti.as_str()) {
+        return Presented::Current;
+    }
+    if locked.refresh_pending.as_deref() == Some(row.jti.as_str()) {
+        return Presented::Pending;
+    }
+    match (row.state.as_str(), row.ended_ms) {
+        ("retired", Some(ended_ms)) => Presented::Retired { ended_ms },
+        ("dropped", _) => Presented::Dropped,
+        _ => Presented::Unknown,
+    }
+}
+
+/// The pending child becomes current and its parent retires, inside the caller's transaction.
+/// The caller then updates the session row's pointers.
+async fn confirm_pending<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    sid: &str,
+    locked: &Locked,
+    now_ms: i64,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query::<DB>(
+        "UPDATE refresh_lineage SET state = 'retired', ended_ms = $1 \
+         WHERE jti = $2 AND session_id = $3",
+    )
+    .bind(now_ms)
+    .bind(locked.refresh_current.as_deref())
+    .bind(sid)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query::<DB>(
+        "UPDATE refresh_lineage SET state = 'current', confirmed_ms = $1 \
+         WHERE jti = $2 AND session_id = $3",
+    )
+    .bind(now_ms)
+    .bind(locked.refresh_pending.as_deref())
+    .bind(sid)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

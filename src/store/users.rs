@@ -1,7 +1,8 @@
 //! The `users` table.
 
 use serde::Serialize;
-use sqlx::SqlitePool;
+
+use super::{Db, on_db};
 
 /// A user as anyone may see it: never the password hash. Serialises to the course's
 /// `/userinfo` JSON.
@@ -35,62 +36,55 @@ struct Credentials {
 }
 
 /// The user and their password hash, for logging in.
-pub async fn find_with_hash(
-    pool: &SqlitePool,
-    user_id: &str,
-) -> Result<Option<(User, String)>, sqlx::Error> {
-    let row: Option<Credentials> = sqlx::query_as(
-        "SELECT id, user_id, email, name, position, location, bio, password_hash FROM users WHERE user_id = ?",
-    )
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await?;
+pub async fn find_with_hash(db: &Db, user_id: &str) -> Result<Option<(User, String)>, sqlx::Error> {
+    let row: Option<Credentials> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, user_id, email, name, position, location, bio, password_hash \
+             FROM users WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?
+    });
     Ok(row.map(|c| (c.user, c.password_hash)))
 }
 
-pub async fn find_hash_by_pk(pool: &SqlitePool, id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+pub async fn find_hash_by_pk(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+    })
 }
 
 /// Inserts the user unless the userId is taken; `None` means taken. Nothing is overwritten.
-pub async fn insert(
-    pool: &SqlitePool,
-    new: &NewUser<'_>,
-    now: i64,
-) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(
-        "INSERT INTO users (user_id, password_hash, email, name, position, location, bio, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING \
-         RETURNING id, user_id, email, name, position, location, bio",
-    )
-    .bind(new.user_id)
-    .bind(new.password_hash)
-    .bind(new.email)
-    .bind(new.name)
-    .bind(new.position)
-    .bind(new.location)
-    .bind(new.bio)
-    .bind(now)
-    .fetch_optional(pool)
-    .await
-}
-
-pub async fn exists(pool: &SqlitePool, user_id: &str) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE user_id = ?")
-        .bind(user_id)
+pub async fn insert(db: &Db, new: &NewUser<'_>, now: i64) -> Result<Option<User>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_as(
+            "INSERT INTO users (user_id, password_hash, email, name, position, location, bio, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id) DO NOTHING \
+             RETURNING id, user_id, email, name, position, location, bio",
+        )
+        .bind(new.user_id)
+        .bind(new.password_hash)
+        .bind(new.email)
+        .bind(new.name)
+        .bind(new.position)
+        .bind(new.location)
+        .bind(new.bio)
+        .bind(now)
         .fetch_optional(pool)
-        .await?;
-    Ok(found.is_some())
+        .await
+    })
 }
 
-pub async fn set_password_hash(pool: &SqlitePool, id: i64, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-        .bind(hash)
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
+pub async fn exists(db: &Db, user_id: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = on_db!(db, pool => {
+        sqlx::query_scalar("SELECT id FROM users WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(found.is_some())
 }

@@ -10,9 +10,10 @@ use serde::Deserialize;
 
 use super::negotiate::{self, Either};
 use super::pages::{Chrome, chrome, render, retry_after};
-use crate::app::AppState;
 use crate::auth::cookies;
 use crate::auth::flow::{self, Started};
+use crate::auth::state::AppState;
+use crate::auth::throttle::Admission;
 use crate::error::AppError;
 use crate::i18n::Texts;
 use crate::store::users::{self, User};
@@ -130,8 +131,10 @@ pub async fn submit(
         };
         render(status, &page)
     };
-    if let Err(retry_after_secs) = state.throttle.check(&user_id, address) {
-        tracing::warn!(user = %user_id, %address, retry_after_secs, "login throttled");
+    let admission = state.throttle.check(&user_id, address).await?;
+    if let Admission::Wait(retry_after_secs) = admission {
+        tracing::warn!(user = %user_id, %address, retry_after_secs, event = "login_throttled",
+            "login throttled");
         if !from_form {
             return Err(AppError::TooManyRequests { retry_after_secs });
         }
@@ -140,7 +143,7 @@ pub async fn submit(
         return Ok(retry_after(page, retry_after_secs));
     }
 
-    let found = users::find_with_hash(&state.pool, &user_id).await?;
+    let found = users::find_with_hash(&state.db, &user_id).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
@@ -152,8 +155,8 @@ pub async fn submit(
     let user = match (matched, user) {
         (true, Some(user)) => user,
         _ => {
-            state.throttle.failed(&user_id, address);
-            tracing::info!(user = %user_id, %address, "login failed");
+            state.throttle.failed(&user_id, address).await?;
+            tracing::info!(user = %user_id, %address, event = "login_failed", "login failed");
             return if from_form {
                 // Never say whether the user exists.
                 let error = chrome(&req, false, "login").t.login_failed.to_owned();
@@ -163,7 +166,7 @@ pub async fn submit(
             };
         }
     };
-    state.throttle.succeeded(&user_id);
+    state.throttle.succeeded(&user_id, admission).await?;
 
     let started = start_session(&req, &state, &user, keep).await?;
     // The course's client expects a 302 to /userinfo; a browser form gets the proper 303.

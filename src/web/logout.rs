@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::negotiate;
-use crate::app::AppState;
+use crate::auth::state::AppState;
 use crate::auth::{cookies, flow, guard};
 use crate::error::AppError;
 

@@ -3,7 +3,6 @@
 //! Browsers say `Accept: text/html`; the course's client (axios) and curl do not, and get JSON.
 //! Request bodies are JSON or HTML-form encoded, chosen by `Content-Type`; anything else is 415.
 
-use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
@@ -12,12 +11,7 @@ use crate::error::AppError;
 /// Largest request body any route accepts.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-pub fn wants_html(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"))
-}
+pub use crate::auth::guard::wants_html;
 
 /// The body, or the reason it cannot be had (too large, cut off).
 pub fn body_bytes(

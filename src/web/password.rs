@@ -10,9 +10,10 @@ use serde::Deserialize;
 use super::login::client_address;
 use super::negotiate::{self, Either};
 use super::pages::{Chrome, chrome, private, render, retry_after};
-use crate::app::AppState;
 use crate::auth::guard::Authenticated;
 use crate::auth::password::check_new_password;
+use crate::auth::state::AppState;
+use crate::auth::throttle::Admission;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::store::users;
@@ -66,7 +67,7 @@ pub async fn submit(
     let from_form = matches!(parsed, Either::Form(_));
     let (Either::Json(change) | Either::Form(change)) = parsed;
     let identity = &auth.identity;
-    let user = &identity.user;
+    let user = identity.user();
     let address = client_address(&req);
 
     // The form answers with itself and the message; other clients with a JSON error.
@@ -86,7 +87,8 @@ pub async fn submit(
         }
     };
 
-    if let Err(retry_after_secs) = state.throttle.check(&user.user_id, address) {
+    let admission = state.throttle.check(&user.user_id, address).await?;
+    if let Admission::Wait(retry_after_secs) = admission {
         if !from_form {
             return Err(AppError::TooManyRequests { retry_after_secs });
         }
@@ -94,20 +96,20 @@ pub async fn submit(
         let page = refuse(StatusCode::TOO_MANY_REQUESTS, message)?;
         return Ok(retry_after(page, retry_after_secs));
     }
-    let stored = users::find_hash_by_pk(&state.pool, user.id).await?;
+    let stored = users::find_hash_by_pk(&state.db, user.id).await?;
     let current_ok = state
         .passwords
         .verify(SecretString::from(change.current_password), stored)
         .await?;
     if !current_ok {
-        state.throttle.failed(&user.user_id, address);
+        state.throttle.failed(&user.user_id, address).await?;
         let message = chrome(&req, true, "password")
             .t
             .wrong_current_password
             .to_owned();
         return refuse(StatusCode::FORBIDDEN, message);
     }
-    state.throttle.succeeded(&user.user_id);
+    state.throttle.succeeded(&user.user_id, admission).await?;
     if let Err(weak) = check_new_password(&user.user_id, &change.new_password) {
         let lang = if from_form {
             chrome(&req, true, "password").lang
@@ -120,13 +122,13 @@ pub async fn submit(
         .passwords
         .hash(SecretString::from(change.new_password))
         .await?;
-    users::set_password_hash(&state.pool, user.id, &hash).await?;
     let now = state.clock.now();
     let ended = state
         .sessions
-        .revoke_others(user.id, &identity.session.id, now)
+        .revoke_others(user.id, &identity.session().id, now, Some(&hash))
         .await?;
-    tracing::info!(user = %user.user_id, other_sessions_ended = ended.len(), "password changed");
+    tracing::info!(user = %user.user_id, other_sessions_ended = ended.len(),
+        event = "password_changed", "password changed");
     let response = if from_form {
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/password?notice=changed"))

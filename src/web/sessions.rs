@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::negotiate;
 use super::pages::{Chrome, chrome, private, render};
-use crate::app::AppState;
 use crate::auth::cookies;
 use crate::auth::guard::Authenticated;
+use crate::auth::state::AppState;
 use crate::clock::{format_unix, rfc3339};
 use crate::error::AppError;
 
@@ -55,8 +55,8 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let identity = &auth.identity;
     let now = state.clock.now();
-    let found = state.sessions.list_active(identity.user.id, now).await?;
-    let current = identity.session.id.as_str();
+    let found = state.sessions.list_active(identity.user().id, now).await?;
+    let current = identity.session().id.as_str();
     let response = if negotiate::wants_html(&req) {
         let chrome = chrome(&req, true, "sessions");
         let notice = match query.notice.as_deref() {
@@ -115,14 +115,15 @@ pub async fn revoke(
     let now = state.clock.now();
     if !state
         .sessions
-        .revoke_for_user(identity.user.id, &sid, now)
+        .revoke_for_user(identity.user().id, &sid, now)
         .await?
     {
         return Err(AppError::NotFound);
     }
-    tracing::info!(user = %identity.user.user_id, session = %sid, "session ended by its user");
+    tracing::info!(user = %identity.user().user_id, session = %state.tokens.session_tag(&sid),
+        event = "session_ended", cause = "revoke", "session ended by its user");
     let html = negotiate::wants_html(&req);
-    if sid == identity.session.id {
+    if sid == identity.session().id {
         // Ending the session in use is logging out.
         let mut response = if html {
             HttpResponse::SeeOther()
@@ -156,9 +157,10 @@ pub async fn revoke_others(
     let now = state.clock.now();
     let ended = state
         .sessions
-        .revoke_others(identity.user.id, &identity.session.id, now)
+        .revoke_others(identity.user().id, &identity.session().id, now, None)
         .await?;
-    tracing::info!(user = %identity.user.user_id, ended = ended.len(), "logged out everywhere else");
+    tracing::info!(user = %identity.user().user_id, ended = ended.len(), event = "session_ended",
+        cause = "revoke_others", "logged out everywhere else");
     let response = if negotiate::wants_html(&req) {
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/sessions?notice=revoked-others"))

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::login::{set_login_cookies, start_session};
 use super::negotiate::{self, Either};
 use super::pages::{Chrome, chrome, render};
-use crate::app::AppState;
 use crate::auth::password::{WeakPassword, check_new_password};
+use crate::auth::state::AppState;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::store::users::{self, NewUser};
@@ -257,7 +257,7 @@ pub async fn submit(
     }
     let taken = || chrome(&req, false, "signup").t.user_id_taken.to_owned();
     // Cheap early answer; the insert below is what really decides a race.
-    if users::exists(&state.pool, &form.user_id).await? {
+    if users::exists(&state.db, &form.user_id).await? {
         return refuse(StatusCode::CONFLICT, taken(), form);
     }
     let hash = state
@@ -273,7 +273,7 @@ pub async fn submit(
         location: &form.location,
         bio: &form.bio,
     };
-    let Some(user) = users::insert(&state.pool, &new, state.clock.now()).await? else {
+    let Some(user) = users::insert(&state.db, &new, state.clock.now()).await? else {
         return refuse(StatusCode::CONFLICT, taken(), form);
     };
     tracing::info!(user = %user.user_id, "signed up");

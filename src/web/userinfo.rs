@@ -8,8 +8,8 @@ use askama::Template;
 use super::inspect::{self, TokenView};
 use super::negotiate;
 use super::pages::{Chrome, chrome, private, render};
-use crate::app::AppState;
 use crate::auth::guard::Authenticated;
+use crate::auth::state::AppState;
 use crate::error::AppError;
 use crate::i18n::describe_event;
 use crate::store::users::User;
@@ -42,7 +42,7 @@ pub async fn show(
     let response = if negotiate::wants_html(&req) {
         let chrome = chrome(&req, true, "userinfo");
         let now = state.clock.now();
-        let keep = identity.session.keep_logged_in;
+        let keep = identity.session().keep_logged_in;
         let access = &identity.access;
         let mut tokens = vec![inspect::inspect(
             chrome.t,
@@ -71,7 +71,7 @@ pub async fn show(
             .collect();
         let page = UserInfoPage {
             chrome,
-            user: &identity.user,
+            user: identity.user(),
             timeline,
             access_via: auth.access_via,
             keep_logged_in: keep,
@@ -81,7 +81,7 @@ pub async fn show(
         };
         render(StatusCode::OK, &page)?
     } else {
-        HttpResponse::Ok().json(&identity.user)
+        HttpResponse::Ok().json(identity.user())
     };
     Ok(private(response, &auth))
 }

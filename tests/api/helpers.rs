@@ -1,4 +1,7 @@
-//! Spawns the real server on port 0 with a fresh SQLite file and a clock the test moves.
+//! Spawns the real server on port 0 with a fresh database and a clock the test moves.
+//!
+//! The database is a new SQLite file, or, in the `api_postgres` test binary (the same tests,
+//! compiled a second time), a new database in a throwaway PostgreSQL cluster.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,6 +14,44 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
+
+// The SQLite test binaries use none of it; the PostgreSQL one uses all of it.
+#[allow(dead_code)]
+#[path = "pg_cluster.rs"]
+pub mod pg_cluster;
+
+/// Whether this test binary runs its tests on PostgreSQL.
+pub fn on_postgres() -> bool {
+    env!("CARGO_CRATE_NAME") == "api_postgres"
+}
+
+/// Without PostgreSQL the PostgreSQL tests cannot run: outside CI, say so once and end this
+/// test binary (every test in it needs PostgreSQL); under `CI=true` that is a failure.
+pub fn require_postgres() {
+    if pg_cluster::available() {
+        return;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(
+        !ci,
+        "CI=true but PostgreSQL is missing: .ci/run should have installed postgresql"
+    );
+    eprintln!(
+        "SKIPPED: the PostgreSQL tests need PostgreSQL's binaries (apt-get install postgresql) \
+         or TEST_DATABASE_URL; none found, so none of them ran."
+    );
+    std::process::exit(0);
+}
+
+/// A fresh database URL for one server (and whatever restarts or second instances share it).
+pub async fn fresh_database_url(dir: &TempDir) -> String {
+    if on_postgres() {
+        require_postgres();
+        pg_cluster::shared().create_database().await
+    } else {
+        format!("sqlite://{}", dir.path().join("app.db").display())
+    }
+}
 
 pub const ACCESS_SECRET: &str = "test-access-secret-0123456789-abcdefghijklmnop";
 pub const REFRESH_SECRET: &str = "test-refresh-secret-0123456789-abcdefghijklmnop";
@@ -35,10 +76,17 @@ pub async fn spawn() -> TestApp {
 /// A server with some settings changed, e.g. `[("ACCESS_TOKEN_TTL", "30s")]`.
 pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().expect("a temp dir"));
-    start(dir, ManualClock::starting_now(), overrides).await
+    let url = fresh_database_url(&dir).await;
+    let mut settings: Vec<(&str, &str)> = vec![("DATABASE_URL", url.as_str())];
+    settings.extend_from_slice(overrides);
+    start(dir, ManualClock::starting_now(), &settings).await
 }
 
-async fn start(dir: Arc<TempDir>, clock: Arc<ManualClock>, overrides: &[(&str, &str)]) -> TestApp {
+pub async fn start(
+    dir: Arc<TempDir>,
+    clock: Arc<ManualClock>,
+    overrides: &[(&str, &str)],
+) -> TestApp {
     let db = dir.path().join("app.db");
     let mut settings: Vec<(String, String)> = vec![
         ("HOST".into(), "127.0.0.1".into()),
@@ -74,15 +122,48 @@ async fn start(dir: Arc<TempDir>, clock: Arc<ManualClock>, overrides: &[(&str, &
 }
 
 impl TestApp {
-    /// A second server on the same database and clock, as after a restart.
+    /// A second server on the same database and clock, as after a restart (or, while this
+    /// one still runs, a second instance).
     pub async fn restart(&self) -> TestApp {
         let overrides: Vec<(&str, &str)> = self
             .settings
             .iter()
-            .filter(|(k, _)| k != "DATABASE_URL")
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         start(self.dir.clone(), self.clock.clone(), &overrides).await
+    }
+
+    /// One integer from the database (whichever backend), e.g. a `COUNT(*)`; text binds.
+    pub async fn sql_i64(&self, sql: &str, binds: &[&str]) -> Option<i64> {
+        jwt_cookie_lab::on_db!(&self.state.db, pool => {
+            let mut query = sqlx::query_scalar::<_, Option<i64>>(sql);
+            for b in binds {
+                query = query.bind(*b);
+            }
+            query.fetch_optional(pool).await.expect("a query").flatten()
+        })
+    }
+
+    /// One text value from the database; text binds.
+    pub async fn sql_text(&self, sql: &str, binds: &[&str]) -> Option<String> {
+        jwt_cookie_lab::on_db!(&self.state.db, pool => {
+            let mut query = sqlx::query_scalar::<_, Option<String>>(sql);
+            for b in binds {
+                query = query.bind(*b);
+            }
+            query.fetch_optional(pool).await.expect("a query").flatten()
+        })
+    }
+
+    /// Runs a statement; text binds.
+    pub async fn sql_exec(&self, sql: &str, binds: &[&str]) {
+        jwt_cookie_lab::on_db!(&self.state.db, pool => {
+            let mut query = sqlx::query(sql);
+            for b in binds {
+                query = query.bind(*b);
+            }
+            query.execute(pool).await.expect("a statement");
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -162,7 +243,7 @@ impl TestApp {
             location: "",
             bio: "",
         };
-        jwt_cookie_lab::store::users::insert(&self.state.pool, &new, 0)
+        jwt_cookie_lab::store::users::insert(&self.state.db, &new, 0)
             .await
             .expect("insert")
             .expect("a new user");
@@ -189,7 +270,9 @@ impl TestApp {
             .as_str()
             .expect("a sid")
             .to_owned();
-        jwt_cookie_lab::store::sessions::current_refresh_count(&self.state.pool, &sid)
+        self.state
+            .sessions
+            .current_refresh_count(&sid)
             .await
             .expect("count")
     }
@@ -289,6 +372,21 @@ impl Jar {
         }
         headers
     }
+}
+
+/// The page at `path` for a browser holding `jar`, which must answer 200.
+pub async fn page(app: &TestApp, path: &str, jar: &Jar) -> String {
+    let response = app.get(path, jar, true).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.expect("a page")
+}
+
+/// The `data-event` names of a page's timeline, in order.
+pub fn timeline(html: &str) -> Vec<String> {
+    html.split("data-event=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap_or_default().to_owned())
+        .collect()
 }
 
 pub async fn body_json(response: Response) -> Value {

@@ -174,12 +174,11 @@ async fn the_demo_user_is_created_once_and_never_overwritten() {
         .hash("a-better-password".to_string().into())
         .await
         .unwrap();
-    sqlx::query("UPDATE users SET password_hash = ? WHERE user_id = ?")
-        .bind(&hash)
-        .bind(DEMO_USER)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    app.sql_exec(
+        "UPDATE users SET password_hash = $1 WHERE user_id = $2",
+        &[&hash, DEMO_USER],
+    )
+    .await;
     // ...and restarts: the seed must not put 1234 back.
     let restarted = app.restart().await;
     assert_eq!(
@@ -217,9 +216,11 @@ async fn without_demo_users_there_is_no_demo_account() {
 #[tokio::test]
 async fn password_hashes_are_argon2id() {
     let app = spawn().await;
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE user_id = ?")
-        .bind(DEMO_USER)
-        .fetch_one(&app.state.pool)
+    let hash = app
+        .sql_text(
+            "SELECT password_hash FROM users WHERE user_id = $1",
+            &[DEMO_USER],
+        )
         .await
         .unwrap();
     assert!(

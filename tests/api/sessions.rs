@@ -215,9 +215,11 @@ async fn changing_the_password_ends_every_other_session() {
             .status(),
         StatusCode::FOUND
     );
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE user_id = ?")
-        .bind(DEMO_USER)
-        .fetch_one(&app.state.pool)
+    let hash = app
+        .sql_text(
+            "SELECT password_hash FROM users WHERE user_id = $1",
+            &[DEMO_USER],
+        )
         .await
         .unwrap();
     assert!(hash.starts_with("$argon2id$"));

@@ -162,8 +162,8 @@ async fn every_rule_is_enforced_with_a_clear_message() {
         sign_up(&app, &missing).await.status(),
         StatusCode::BAD_REQUEST
     );
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.state.pool)
+    let count = app
+        .sql_i64("SELECT COUNT(*) FROM users", &[])
         .await
         .unwrap();
     assert_eq!(count, 1, "only the demo user exists");

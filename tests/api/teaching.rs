@@ -4,21 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header;
 use time::Duration;
 
-use crate::helpers::{Jar, TestApp, claims, set_cookies, spawn, spawn_with};
-
-async fn page(app: &TestApp, path: &str, jar: &Jar) -> String {
-    let response = app.get(path, jar, true).await;
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.text().await.unwrap()
-}
-
-/// The `data-event` names of the timeline, in order.
-fn timeline(html: &str) -> Vec<String> {
-    html.split("data-event=\"")
-        .skip(1)
-        .map(|rest| rest.split('"').next().unwrap().to_owned())
-        .collect()
-}
+use crate::helpers::{Jar, claims, page, set_cookies, spawn, spawn_with, timeline};
 
 #[tokio::test]
 async fn the_inspector_shows_every_part_but_never_a_whole_token() {
@@ -132,6 +118,8 @@ async fn the_timeline_names_each_step_of_this_request() {
         ]
     );
 
+    // The refresh token in `fresh` is the child issued just above, never used yet: presenting
+    // it confirms it (its parent retires) before it is rotated in turn.
     app.advance(Duration::days(1) + Duration::seconds(1));
     let html = page(&app, "/userinfo", &fresh).await;
     assert_eq!(
@@ -139,6 +127,7 @@ async fn the_timeline_names_each_step_of_this_request() {
         [
             "access-expired",
             "refresh-verified",
+            "refresh-confirmed",
             "refreshed",
             "refresh-rotated"
         ]
@@ -255,10 +244,7 @@ async fn replaying_an_old_refresh_token_ends_the_session() {
     );
     let login = app.text("/login?notice=reuse-detected").await;
     assert!(login.contains("ended the whole session"));
-    let revoked: Option<i64> = sqlx::query_scalar("SELECT revoked_at FROM sessions")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let revoked = app.sql_i64("SELECT revoked_at FROM sessions", &[]).await;
     assert!(revoked.is_some());
 
     // Without a refresh token there is nothing to replay.

@@ -1,0 +1,189 @@
+//! Where SQLite and PostgreSQL really differ, and nowhere else: how to connect, which schema
+//! migrations apply, which errors mean "the database cannot serve this right now", and how a
+//! change is announced to other instances (PostgreSQL `NOTIFY`, sent on commit; SQLite has one
+//! server per file, so there is nobody to tell).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+use super::Db;
+use super::invalidation::{CHANNEL, Invalidation};
+use crate::config::{Backend, Config, DatabaseSettings};
+
+fn std_duration(d: time::Duration) -> Duration {
+    d.try_into().unwrap_or(Duration::ZERO)
+}
+
+/// Opens the pool for `config.database_url` (creating a missing SQLite file and its folder),
+/// waiting up to `DATABASE_CONNECT_TIMEOUT` for the database to answer, and brings the schema
+/// up to date.
+pub async fn connect(config: &Config) -> Result<Db, sqlx::Error> {
+    let settings = &config.database;
+    let db = match config.backend {
+        Backend::Sqlite => Db::Sqlite(connect_sqlite(&config.database_url, settings).await?),
+        Backend::Postgres => Db::Postgres(connect_postgres(&config.database_url, settings).await?),
+    };
+    match &db {
+        Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+        Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+    }
+    Ok(db)
+}
+
+async fn connect_sqlite(url: &str, settings: &DatabaseSettings) -> Result<SqlitePool, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        // WAL lets readers go on while a rotation writes; NORMAL is durable enough under WAL
+        // (a killed process loses nothing committed; only a power cut may lose the last ones).
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(std_duration(settings.busy_timeout))
+        .foreign_keys(true);
+    // SQLite creates the file but not its folder (the default lives in data/).
+    let file = options.get_filename();
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+    }
+    SqlitePoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(std_duration(settings.acquire_timeout))
+        .connect_with(options)
+        .await
+}
+
+use sqlx::SqlitePool;
+
+/// Connection options for PostgreSQL: statements never wait on a row lock longer than
+/// SQLite would on its file lock, and never run for long, so a stuck database answers 503.
+pub fn postgres_options(
+    url: &str,
+    settings: &DatabaseSettings,
+) -> Result<PgConnectOptions, sqlx::Error> {
+    let lock_ms = settings.busy_timeout.whole_milliseconds().to_string();
+    Ok(PgConnectOptions::from_str(url)?
+        .application_name("jwt-cookie-lab")
+        .options([
+            ("lock_timeout", lock_ms.as_str()),
+            ("statement_timeout", "5000"),
+        ]))
+}
+
+async fn connect_postgres(
+    url: &str,
+    settings: &DatabaseSettings,
+) -> Result<sqlx::PgPool, sqlx::Error> {
+    let options = postgres_options(url, settings)?;
+    let deadline = tokio::time::Instant::now() + std_duration(settings.connect_timeout);
+    // A database that is still starting (or restarting) is worth waiting for, up to a point.
+    loop {
+        let attempt = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(std_duration(settings.acquire_timeout))
+            .connect_with(options.clone())
+            .await;
+        match attempt {
+            Ok(pool) => return Ok(pool),
+            Err(e) if is_unavailable(&e) && tokio::time::Instant::now() < deadline => {
+                tracing::warn!(error = %e, "PostgreSQL is not answering yet; retrying");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// SQLite extended result codes, by their primary code (`code & 0xff`), that mean the file is
+/// busy, locked, read-only, full or unreadable right now: not a bug, and not the client's fault.
+const SQLITE_UNAVAILABLE: [i64; 7] = [
+    5,  // SQLITE_BUSY
+    6,  // SQLITE_LOCKED
+    8,  // SQLITE_READONLY
+    10, // SQLITE_IOERR
+    13, // SQLITE_FULL
+    14, // SQLITE_CANTOPEN
+    15, // SQLITE_PROTOCOL
+];
+
+/// PostgreSQL SQLSTATE classes and codes that mean the server cannot serve us right now.
+fn postgres_unavailable(state: &str) -> bool {
+    matches!(
+        &state[..state.len().min(2)],
+        "08" // connection exception
+        | "53" // insufficient resources (disk full, too many connections)
+        | "57" // operator intervention: shutdown, restart, statement timeout, cannot connect now
+        | "58" // system error (I/O)
+    ) || matches!(
+        state,
+        "40001" // serialization failure
+        | "40P01" // deadlock detected
+        | "55P03" // lock not available (lock_timeout)
+        | "25006" // read-only transaction (a standby)
+    )
+}
+
+/// Whether a database error means "unavailable" (answer 503 and try again later) rather than a
+/// bug in our queries (500).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            if let Ok(sqlite) = code.parse::<i64>() {
+                SQLITE_UNAVAILABLE.contains(&(sqlite & 0xff))
+            } else {
+                postgres_unavailable(code)
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Tells other instances about a change, inside the transaction that makes it: PostgreSQL sends
+/// a `NOTIFY` only when the transaction commits, so nobody hears of a change that rolled back.
+pub(crate) trait Announce {
+    async fn announce(&mut self, change: &Invalidation) -> Result<(), sqlx::Error>;
+}
+
+impl Announce for Transaction<'_, Sqlite> {
+    /// One server per SQLite file: its own cache is updated directly.
+    async fn announce(&mut self, _: &Invalidation) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+}
+
+impl Announce for Transaction<'_, Postgres> {
+    async fn announce(&mut self, change: &Invalidation) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(change.to_payload())
+            .execute(&mut **self)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_postgres_states() {
+        for state in [
+            "08006", "57P01", "57P03", "57014", "53100", "55P03", "40001",
+        ] {
+            assert!(postgres_unavailable(state), "{state}");
+        }
+        for state in ["23505", "42601", "22P02"] {
+            assert!(!postgres_unavailable(state), "{state}");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! How instances sharing one PostgreSQL keep their session caches in step: every change to a
+//! session is announced with `NOTIFY` in the transaction that makes it (PostgreSQL delivers it
+//! only on commit), and every instance `LISTEN`s on a connection of its own.
+//!
+//! sqlx's `PgListener::recv()` reconnects silently when its connection drops, and whatever was
+//! announced meanwhile is lost; `try_recv()` says so (`Ok(None)`, or an error when the server
+//! ended the connection). So the listener here uses `try_recv()`, and on any loss closes the
+//! cache (every request reads the database), reconnects, listens again, and only then reopens
+//! an empty cache. A message lost for any other reason is bounded by the cache's time to live.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::postgres::{PgListener, PgPoolOptions};
+
+use super::backend::postgres_options;
+use super::sessions::SessionStore;
+use crate::config::DatabaseSettings;
+
+/// The channel every instance listens on.
+pub const CHANNEL: &str = "jwt_cookie_lab_sessions";
+
+/// A change to one session that other instances' caches must hear of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalidation {
+    /// Logged out, revoked, ended for reuse, or past a password change: refuse it at once.
+    Ended(String),
+    /// Its refresh-token lineage moved on to `version`: read it again.
+    Changed { sid: String, version: i64 },
+}
+
+impl Invalidation {
+    /// `ended <sid>` or `changed <sid> <version>`: a few dozen bytes, far below NOTIFY's 8000.
+    pub fn to_payload(&self) -> String {
+        match self {
+            Invalidation::Ended(sid) => format!("ended {sid}"),
+            Invalidation::Changed { sid, version } => format!("changed {sid} {version}"),
+        }
+    }
+
+    pub fn parse(payload: &str) -> Option<Invalidation> {
+        let mut words = payload.split(' ');
+        match (words.next()?, words.next()?, words.next(), words.next()) {
+            ("ended", sid, None, None) => Some(Invalidation::Ended(sid.to_owned())),
+            ("changed", sid, Some(version), None) => Some(Invalidation::Changed {
+                sid: sid.to_owned(),
+                version: version.parse().ok()?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The listener's state, for `/readyz` and the metrics.
+#[derive(Debug, Default)]
+pub struct ListenerHealth {
+    pub connected: AtomicBool,
+    pub reconnects: AtomicU64,
+    /// Shown in `pg_stat_activity.application_name`, so an operator (or a test) can find this
+    /// instance's listener connection.
+    pub application_name: String,
+}
+
+impl ListenerHealth {
+    pub fn new(instance: &str) -> Self {
+        Self {
+            application_name: format!("jwt-cookie-lab listener {instance}"),
+            ..Self::default()
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
+    }
+}
+
+async fn connect(
+    url: &str,
+    settings: &DatabaseSettings,
+    application_name: &str,
+) -> Result<PgListener, sqlx::Error> {
+    let options = postgres_options(url, settings)?.application_name(application_name);
+    let timeout = settings
+        .connect_timeout
+        .try_into()
+        .unwrap_or(Duration::from_secs(10));
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(timeout)
+        .connect_with(options)
+        .await?;
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Runs for the life of the server: listens, applies every change to `sessions`' cache, and
+/// survives the connection dropping any number of times.
+pub async fn run(
+    url: String,
+    settings: DatabaseSettings,
+    sessions: SessionStore,
+    health: Arc<ListenerHealth>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let mut listener = match connect(&url, &settings, &health.application_name).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64,
+                    "session invalidation listener cannot connect; the session cache stays off");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(100);
+        // Whatever happened while we were not listening, an empty cache cannot have missed it.
+        sessions.set_cache_open(true);
+        health.connected.store(true, Ordering::SeqCst);
+        tracing::info!("session invalidation listener connected; session cache on");
+        let why = loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => match Invalidation::parse(notification.payload()) {
+                    Some(change) => sessions.apply(&change),
+                    None => tracing::warn!(
+                        payload = notification.payload(),
+                        "ignored an unreadable invalidation"
+                    ),
+                },
+                Ok(None) => break "the connection was lost".to_owned(),
+                Err(e) => break e.to_string(),
+            }
+        };
+        health.connected.store(false, Ordering::SeqCst);
+        health.reconnects.fetch_add(1, Ordering::Relaxed);
+        sessions.set_cache_open(false);
+        tracing::warn!(reason = %why,
+            "session invalidation listener disconnected; session cache emptied and off until it reconnects");
+        drop(listener);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_round_trip() {
+        for change in [
+            Invalidation::Ended("abc".into()),
+            Invalidation::Changed {
+                sid: "abc".into(),
+                version: 42,
+            },
+        ] {
+            assert_eq!(Invalidation::parse(&change.to_payload()), Some(change));
+        }
+        for junk in [
+            "",
+            "ended",
+            "changed abc",
+            "changed abc x",
+            "gone abc",
+            "ended a b",
+        ] {
+            assert_eq!(Invalidation::parse(junk), None, "{junk:?}");
+        }
+    }
+}
