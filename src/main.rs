@@ -36,8 +36,30 @@ fn return_large_blocks_to_the_system() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn return_large_blocks_to_the_system() {}
 
+/// Every connection is a file descriptor. The soft limit (often 1024) is far below what the
+/// server is configured to hold; raise it to the hard limit the system allows.
+#[cfg(unix)]
+fn allow_many_connections() {
+    // SAFETY: plain syscalls on a local struct.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn allow_many_connections() {}
+
 fn main() -> ExitCode {
     return_large_blocks_to_the_system();
+    allow_many_connections();
     actix_web::rt::System::new().block_on(run())
 }
 

@@ -359,7 +359,7 @@ pub async fn resolve(
         return Ok(Resolution::rejected(events, true, false));
     };
     if now - live.session.last_seen_at >= TOUCH_EVERY {
-        state.sessions.touch(&live.session.id, now).await;
+        state.sessions.touch(&live.session.id, now);
     }
     let request = Request {
         state,

@@ -438,31 +438,35 @@ impl SessionStore {
         })
     }
 
-    /// Records activity (for `/sessions`). Best effort: a request served from the cache must not
-    /// fail because this write could not be made.
-    pub async fn touch(&self, sid: &str, now: i64) {
-        let done = on_db!(&self.db, pool => {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(sid)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        });
-        if let Err(e) = done {
-            tracing::debug!(error = %e, "could not record session activity");
-            return;
-        }
-        self.cache
-            .entry(sid.to_owned())
-            .and_compute_with(|current| match current.map(|e| e.into_value()) {
-                Some(Cached::Live(live)) => {
-                    let mut updated = (*live).clone();
-                    updated.session.last_seen_at = now;
-                    Op::Put(Cached::Live(Arc::new(updated)))
-                }
-                _ => Op::Nop,
+    /// Records activity (for `/sessions`), in the background: a request served from the cache
+    /// must neither wait for this write nor fail because the database cannot take it now.
+    pub fn touch(&self, sid: &str, now: i64) {
+        let store = self.clone();
+        let sid = sid.to_owned();
+        tokio::spawn(async move {
+            let done = on_db!(&store.db, pool => {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(&sid)
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected())
             });
+            if let Err(e) = done {
+                tracing::debug!(error = %e, "could not record session activity");
+                return;
+            }
+            store.cache.entry(sid).and_compute_with(|current| {
+                match current.map(|e| e.into_value()) {
+                    Some(Cached::Live(live)) => {
+                        let mut updated = (*live).clone();
+                        updated.session.last_seen_at = now;
+                        Op::Put(Cached::Live(Arc::new(updated)))
+                    }
+                    _ => Op::Nop,
+                }
+            });
+        });
     }
 
     /// Follows the lineage rule for a refresh token (`presented`: its fingerprint) or, with
