@@ -128,8 +128,8 @@ texts! {
         "회원가입",
     ),
     footer: (
-        "JWTs in HttpOnly cookies, sessions in SQLite, written in Rust.",
-        "HttpOnly 쿠키에 담긴 JWT, SQLite에 저장된 세션, Rust로 작성했습니다.",
+        "JWTs in HttpOnly cookies, sessions on the server (SQLite or PostgreSQL), written in Rust.",
+        "HttpOnly 쿠키에 담긴 JWT, 서버(SQLite 또는 PostgreSQL)에 저장된 세션, Rust로 작성했습니다.",
     ),
     back_home: (
         "Back to the start",
@@ -489,8 +489,48 @@ texts! {
         "예전 리프레시 토큰 재사용하기",
     ),
     demo_replay_hint: (
-        "Pretends a thief used a copy of your refresh token first; your browser then presents the old one, and the server ends the whole session.",
-        "도둑이 복사한 리프레시 토큰을 먼저 썼다고 가정합니다. 그 뒤 브라우저가 예전 토큰을 내밀면 서버는 세션 전체를 끝냅니다.",
+        "Replay: a thief refreshes with a copy of your refresh token and uses the child it gets, so the child becomes current and your token retires. Your browser then presents its retired token: a token from a branch the session has left, so the server ends the whole session.",
+        "재사용: 도둑이 복사한 리프레시 토큰으로 갱신하고 받은 자식 토큰을 사용하면 그 자식이 현재 토큰이 되고 내 토큰은 은퇴합니다. 그 뒤 브라우저가 은퇴한 토큰을 내밀면, 세션이 떠난 갈래의 토큰이므로 서버는 세션 전체를 끝냅니다.",
+    ),
+    demo_lose: (
+        "Lose a refresh answer",
+        "갱신 응답 잃어버리기",
+    ),
+    demo_lose_hint: (
+        "Lose: the server refreshes with your refresh token and the answer never reaches you, as on a dropped connection. Your next load presents the same token again: the child you never received is dropped and you get a new one. Nothing is called theft.",
+        "잃어버리기: 서버가 내 리프레시 토큰으로 갱신했지만 연결이 끊긴 것처럼 응답이 도착하지 않습니다. 다음 요청에서 같은 토큰을 다시 내밀면, 받지 못한 자식 토큰은 버려지고 새 토큰을 받습니다. 도난으로 보지 않습니다.",
+    ),
+    lineage_title: (
+        "Refresh-token lineage",
+        "리프레시 토큰 계보",
+    ),
+    lineage_hint: (
+        "Each circle is a refresh token this session has had, oldest on the left (the first characters of its ID and when it was issued; never the token). A new one starts pending and becomes current only when your browser uses it; then its parent retires. A pending one that never arrived is dropped when its parent comes back.",
+        "원 하나가 이 세션이 가졌던 리프레시 토큰 하나이며, 왼쪽이 가장 오래된 것입니다(토큰이 아니라 ID 앞부분과 발급 시각만 보여 줍니다). 새 토큰은 대기 상태로 시작해 브라우저가 사용해야 현재 토큰이 되고, 그때 부모 토큰은 은퇴합니다. 도착하지 못한 대기 토큰은 부모가 다시 오면 버려집니다.",
+    ),
+    state_current: (
+        "current",
+        "현재",
+    ),
+    state_pending: (
+        "pending",
+        "대기",
+    ),
+    state_retired: (
+        "retired",
+        "은퇴",
+    ),
+    state_dropped: (
+        "dropped",
+        "버려짐",
+    ),
+    state_issued: (
+        "issued",
+        "발급",
+    ),
+    state_confirmed: (
+        "confirmed",
+        "확인",
     ),
     notice_reuse: (
         "A refresh token that had already been used came back. That means a copy exists somewhere, so the server ended the whole session. Please log in again.",
@@ -585,20 +625,28 @@ pub fn describe_event(lang: Lang, name: &str) -> &'static str {
             "리프레시 토큰으로 새 액세스 토큰을 발급했습니다.",
         ),
         "refresh-rotated" => (
-            "The used refresh token was replaced by a new one (rotation).",
-            "사용한 리프레시 토큰을 새 것으로 교체했습니다(로테이션).",
+            "A new refresh token was issued (rotation). It replaces the one you sent once your browser uses it.",
+            "새 리프레시 토큰을 발급했습니다(로테이션). 브라우저가 새 토큰을 사용하면 보낸 토큰을 대신합니다.",
         ),
         "refresh-grace" => (
-            "Another tab rotated this refresh token a moment ago; honoured within the grace window.",
-            "다른 탭이 방금 이 리프레시 토큰을 교체했습니다. 유예 시간 안이라 허용했습니다.",
+            "Another request (another tab) used this refresh token a moment ago: within the grace window you get a new access token, and no second refresh token.",
+            "다른 요청(다른 탭)이 방금 이 리프레시 토큰을 사용했습니다. 유예 시간 안이라 새 액세스 토큰만 주고 리프레시 토큰은 더 만들지 않습니다.",
+        ),
+        "refresh-confirmed" => (
+            "Your browser used the refresh token issued last time (or the access token that came with it): that token is now the current one, and its parent retires.",
+            "브라우저가 지난번에 발급된 리프레시 토큰(또는 함께 온 액세스 토큰)을 사용했습니다. 이제 그 토큰이 현재 토큰이고 부모 토큰은 은퇴합니다.",
+        ),
+        "branch-dropped" => (
+            "A refresh token issued earlier never showed up (its answer was lost) and its parent came back: that unconfirmed token is dropped. This is not theft.",
+            "앞서 발급한 리프레시 토큰이 한 번도 쓰이지 않았고(응답이 사라짐) 부모 토큰이 다시 왔습니다. 확인되지 않은 그 토큰은 버립니다. 도난이 아닙니다.",
         ),
         "refresh-reissued" => (
             "This kept session had no usable refresh token, so a new one was issued.",
             "로그인 유지 세션에 쓸 수 있는 리프레시 토큰이 없어 새로 발급했습니다.",
         ),
         "reuse-detected" => (
-            "An already-used refresh token came back: a copy exists.",
-            "이미 사용된 리프레시 토큰이 다시 왔습니다: 복사본이 있다는 뜻입니다.",
+            "A token from a branch the session has left came back (a retired refresh token, or a token of a dropped branch): a copy exists.",
+            "세션이 떠난 갈래의 토큰(은퇴한 리프레시 토큰이나 버려진 갈래의 토큰)이 다시 왔습니다: 복사본이 있다는 뜻입니다.",
         ),
         "session-revoked" => ("The whole session was ended.", "세션 전체를 끝냈습니다."),
         "session-ended" => (
@@ -644,6 +692,8 @@ mod tests {
             "refresh-rotated",
             "refresh-grace",
             "refresh-reissued",
+            "refresh-confirmed",
+            "branch-dropped",
             "reuse-detected",
             "session-revoked",
             "session-ended",

@@ -546,3 +546,60 @@ async fn the_demo_expire_button_makes_the_refresh_visible() {
     browser.screenshot("demo-reuse-detected").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_lost_answer_and_the_lineage_picture_as_the_browser_shows_them() {
+    let browser =
+        browser_or_skip!("a_lost_answer_and_the_lineage_picture_as_the_browser_shows_them");
+    let app = helpers::spawn_with(&[("DEMO_MODE", "true")]).await;
+    browser.console().await;
+    browser.login(&app, DEMO_USER, DEMO_PASSWORD, true).await;
+    browser.click_and_wait("[data-action=lose-answer]").await;
+    assert_eq!(browser.path().await, "/userinfo");
+    for event in ["branch-dropped", "refreshed", "refresh-rotated"] {
+        browser
+            .client()
+            .find(Locator::Css(&format!("[data-event={event}]")))
+            .await
+            .unwrap_or_else(|_| panic!("the timeline shows {event}"));
+    }
+    browser.screenshot("demo-lost-answer").await;
+
+    browser.client().goto(&app.url("/sessions")).await.unwrap();
+    let drawn: Value = browser
+        .client()
+        .execute(
+            "return Array.from(document.querySelectorAll('svg.lineage [data-token-state]'))
+                .map(g => [g.dataset.tokenState, g.querySelector('circle').getBoundingClientRect().width > 0])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        drawn,
+        json!([["retired", true], ["dropped", true], ["current", true]]),
+        "the lineage is drawn, each token visible"
+    );
+    let fill: Value = browser
+        .client()
+        .execute(
+            "return getComputedStyle(document.querySelector('.lineage-node.dropped circle')).stroke",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fill,
+        json!("rgb(179, 38, 30)"),
+        "a dropped token is drawn in red"
+    );
+    browser.screenshot("sessions-lineage").await;
+    let blocked: Vec<String> = browser
+        .console()
+        .await
+        .into_iter()
+        .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
+        .collect();
+    assert!(blocked.is_empty(), "CSP violations: {blocked:#?}");
+    browser.close().await;
+}

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod inspect;
+pub mod lineage;
 pub mod login;
 pub mod logout;
 pub mod negotiate;

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Serialize;
 
+use super::lineage::{self, Picture};
 use super::negotiate;
 use super::pages::{Chrome, chrome, private, render};
 use crate::auth::cookies;
@@ -32,6 +33,8 @@ struct SessionRow {
     user_agent: String,
     keep_logged_in: bool,
     current: bool,
+    /// Kept sessions: their refresh tokens, drawn.
+    lineage: Option<Picture>,
 }
 
 #[derive(Template)]
@@ -63,17 +66,24 @@ pub async fn list(
             Some("revoked-others") => Some(chrome.t.notice_revoked_others),
             _ => None,
         };
-        let rows = found
-            .into_iter()
-            .map(|s| SessionRow {
+        let mut rows = Vec::with_capacity(found.len());
+        for s in found {
+            let lineage = if s.keep_logged_in {
+                let entries = state.sessions.lineage_of(&s.id).await?;
+                Some(lineage::draw(chrome.t, &entries))
+            } else {
+                None
+            };
+            rows.push(SessionRow {
                 current: s.id == current,
                 created: format_unix(s.created_at),
                 last_seen: format_unix(s.last_seen_at),
                 user_agent: s.user_agent,
                 keep_logged_in: s.keep_logged_in,
                 id: s.id,
-            })
-            .collect();
+                lineage,
+            });
+        }
         render(
             StatusCode::OK,
             &SessionsPage {

@@ -218,6 +218,101 @@ async fn forget_my_refresh_token_shows_a_new_one_being_issued() {
 }
 
 #[tokio::test]
+async fn losing_a_refresh_answer_costs_nothing() {
+    let app = spawn_with(&[("DEMO_MODE", "true")]).await;
+    let mut jar = app.logged_in(true).await;
+    let refresh = jar.get("refresh_jwt").unwrap().to_owned();
+    let response = app.post("/demo/lose-answer", &jar, true).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    jar.take(&response);
+    assert_eq!(
+        jar.get("refresh_jwt"),
+        Some(refresh.as_str()),
+        "the answer never arrived"
+    );
+
+    let response = app.get("/userinfo", &jar, true).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    jar.take(&response);
+    assert_eq!(
+        timeline(&response.text().await.unwrap()),
+        [
+            "access-expired",
+            "refresh-verified",
+            "branch-dropped",
+            "refreshed",
+            "refresh-rotated"
+        ]
+    );
+    assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.sql_i64("SELECT revoked_at FROM sessions", &[]).await,
+        None,
+        "no theft"
+    );
+}
+
+#[tokio::test]
+async fn the_sessions_page_draws_each_kept_sessions_lineage() {
+    let app = spawn_with(&[("DEMO_MODE", "true")]).await;
+    let mut jar = app.logged_in(true).await;
+    let unkept = app.logged_in(false).await;
+    let _ = unkept;
+    // A lost answer (a dropped child), then a refresh whose child is used (confirmed).
+    let response = app.post("/demo/lose-answer", &jar, true).await;
+    jar.take(&response);
+    let response = app.get("/userinfo", &jar, true).await;
+    jar.take(&response);
+    let html = page(&app, "/sessions", &jar).await;
+    let states: Vec<&str> = html
+        .split("data-token-state=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    assert_eq!(states, ["retired", "dropped", "current"], "{html}");
+    assert_eq!(
+        html.matches("<svg").count(),
+        1,
+        "only the kept session has a lineage"
+    );
+    let sid = claims(jar.get("access_jwt").unwrap())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(html.contains(&format!("data-lineage=\"{sid}\"")));
+    // Short ids and times only: no token, no whole jti.
+    let jti = claims(jar.get("refresh_jwt").unwrap())["jti"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!html.contains(&jti) && html.contains(&jti[..6]));
+    assert!(!html.contains(jar.get("refresh_jwt").unwrap()));
+    let ko = page(&app, "/sessions?lang=ko", &jar).await;
+    assert!(ko.contains("리프레시 토큰 계보") && ko.contains("버려짐"));
+}
+
+#[tokio::test]
+async fn how_it_works_states_the_lineage_rule_in_both_languages() {
+    let app = spawn().await;
+    for (path, words) in [
+        (
+            "/how-it-works?lang=en",
+            ["pending", "retires", "dropped", "not</strong> theft"],
+        ),
+        (
+            "/how-it-works?lang=ko",
+            ["대기", "은퇴", "버리고", "도난이 <strong>아닙니다"],
+        ),
+    ] {
+        let html = app.text(path).await;
+        assert!(html.contains("data-lineage-rule"), "{path}");
+        for word in words {
+            assert!(html.contains(word), "{path} lacks {word}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn replaying_an_old_refresh_token_ends_the_session() {
     let app = spawn_with(&[("DEMO_MODE", "true")]).await;
     let mut jar = app.logged_in(true).await;
