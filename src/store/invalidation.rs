@@ -21,6 +21,11 @@ use crate::config::DatabaseSettings;
 /// The channel every instance listens on.
 pub const CHANNEL: &str = "jwt_cookie_lab_sessions";
 
+/// How often the listener checks that its connection still answers, and how long it waits.
+/// A connection that dies silently is noticed within about the sum of the two.
+const PING_EVERY: Duration = Duration::from_secs(10);
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A change to one session that other instances' caches must hear of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalidation {
@@ -120,22 +125,41 @@ pub async fn run(
         sessions.set_cache_open(true);
         health.connected.store(true, Ordering::SeqCst);
         tracing::info!("session invalidation listener connected; session cache on");
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
         let why = loop {
-            match listener.try_recv().await {
-                Ok(Some(notification)) => match Invalidation::parse(notification.payload()) {
-                    Some(change) => sessions.apply(&change),
-                    None => tracing::warn!(
-                        payload = notification.payload(),
-                        "ignored an unreadable invalidation"
-                    ),
+            tokio::select! {
+                got = listener.try_recv() => match got {
+                    Ok(Some(notification)) => match Invalidation::parse(notification.payload()) {
+                        Some(change) => sessions.apply(&change),
+                        None => tracing::warn!(
+                            payload = notification.payload(),
+                            "ignored an unreadable invalidation"
+                        ),
+                    },
+                    Ok(None) => break "the connection was lost".to_owned(),
+                    Err(e) => break e.to_string(),
                 },
-                Ok(None) => break "the connection was lost".to_owned(),
-                Err(e) => break e.to_string(),
+                // A connection can die without a word (a network cut, no FIN): ask it.
+                // Dropping a pending `try_recv` is safe: sqlx only consumes whole messages.
+                _ = ping.tick() => {
+                    let answer = tokio::time::timeout(
+                        PING_TIMEOUT,
+                        sqlx::query("SELECT 1").execute(&mut listener),
+                    )
+                    .await;
+                    match answer {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => break e.to_string(),
+                        Err(_) => break "the connection stopped answering".to_owned(),
+                    }
+                }
             }
         };
-        health.connected.store(false, Ordering::SeqCst);
-        health.reconnects.fetch_add(1, Ordering::Relaxed);
+        // Cache off first: from here on nothing may be served from memory.
         sessions.set_cache_open(false);
+        health.connected.store(false, Ordering::SeqCst);
+        health.reconnects.fetch_add(1, Ordering::SeqCst);
         tracing::warn!(reason = %why,
             "session invalidation listener disconnected; session cache emptied and off until it reconnects");
         drop(listener);

@@ -171,10 +171,21 @@ impl PgCluster {
     }
 
     fn run_postmaster(&self) -> io::Result<()> {
+        let child = self.postmaster_command().spawn()?;
+        *self.postmaster.lock().unwrap() = Some(child);
+        self.wait_until_up(Duration::from_secs(30))
+    }
+
+    fn postmaster_command(&self) -> Command {
         let data = self.dir.join("data");
-        let log = std::fs::File::create(self.dir.join(format!("log-{}", self.port)))
-            .or_else(|_| std::fs::File::create("/dev/null"))?;
-        let child = as_postgres(&self.bin.join("postgres"))?
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("log"))
+            .or_else(|_| std::fs::File::create("/dev/null"))
+            .expect("a log file");
+        let mut command = as_postgres(&self.bin.join("postgres")).expect("the postgres user");
+        command
             .arg("-D")
             .arg(&data)
             .args(["-p", &self.port.to_string(), "-k"])
@@ -195,10 +206,8 @@ impl PgCluster {
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()?;
-        *self.postmaster.lock().unwrap() = Some(child);
-        self.wait_until_up(Duration::from_secs(30))
+            .stderr(log);
+        command
     }
 
     fn wait_until_up(&self, limit: Duration) -> io::Result<()> {
@@ -268,9 +277,40 @@ impl PgCluster {
         }
     }
 
-    /// Starts it again on the same folder and port.
-    pub fn start_again(&self) {
-        self.run_postmaster().expect("PostgreSQL starts again");
+    /// `stop`, waiting without blocking the test's runtime: the servers under test share that
+    /// runtime and must see their connections close while it happens.
+    pub async fn stop_async(&self) {
+        let Some(mut child) = self.postmaster.lock().unwrap().take() else {
+            return;
+        };
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        while child.try_wait().ok().flatten().is_none() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Starts it again on the same folder and port, without blocking the test's runtime. The
+    /// new postmaster is a child of the calling thread (the test's), which outlives it.
+    pub async fn start_again(&self) {
+        let data = self.dir.join("data");
+        let _ = std::fs::remove_file(data.join("postmaster.pid"));
+        let child = self
+            .postmaster_command()
+            .spawn()
+            .expect("PostgreSQL starts again");
+        *self.postmaster.lock().unwrap() = Some(child);
+        let started = Instant::now();
+        loop {
+            if sqlx::PgConnection::connect(&self.admin_url()).await.is_ok() {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "PostgreSQL did not come back"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod concurrency;
 mod forgery;
 #[path = "../api/helpers.rs"]
 mod helpers;
+mod instances;
 #[path = "../api/keys.rs"]
 mod keys;
 #[path = "../api/login.rs"]
