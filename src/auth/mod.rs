@@ -2,6 +2,7 @@
 //! that carry them. Only `guard` speaks actix; the rest works on plain values.
 
 pub mod cookies;
+pub mod crypto;
 pub mod decide;
 pub mod flow;
 pub mod guard;

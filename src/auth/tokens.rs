@@ -167,6 +167,7 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn new(config: &Config) -> Self {
+        super::crypto::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);

@@ -27,9 +27,10 @@ pub async fn connect(config: &Config) -> Result<Db, sqlx::Error> {
         Backend::Sqlite => Db::Sqlite(connect_sqlite(&config.database_url, settings).await?),
         Backend::Postgres => Db::Postgres(connect_postgres(&config.database_url, settings).await?),
     };
+    let migrator = super::migrations::migrator(config.backend).await?;
     match &db {
-        Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-        Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        Db::Sqlite(pool) => migrator.run(pool).await?,
+        Db::Postgres(pool) => migrator.run(pool).await?,
     }
     Ok(db)
 }

@@ -11,6 +11,7 @@
 pub mod backend;
 pub mod invalidation;
 pub mod lockouts;
+pub mod migrations;
 pub mod sessions;
 pub mod users;
 
