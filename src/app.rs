@@ -19,6 +19,8 @@ use crate::auth::throttle::Throttle;
 use crate::auth::tokens::Tokens;
 use crate::clock::{Clock, SharedClock};
 use crate::config::{Backend, Config, TlsFiles, redact_url};
+use crate::metrics::Metrics;
+use crate::ops::{self, openapi, probes};
 use crate::store::invalidation::{self, ListenerHealth};
 use crate::store::sessions::SessionStore;
 use crate::store::{self, Db, users};
@@ -45,6 +47,8 @@ const BACKLOG: u32 = 4096;
 
 /// How often expired and revoked sessions are swept out of the database.
 const PRUNE_EVERY: StdDuration = StdDuration::from_secs(15 * 60);
+/// How often gathered latency samples are folded into their histograms.
+const METRICS_UPKEEP_EVERY: StdDuration = StdDuration::from_secs(5);
 
 /// The course's demo user, created at start-up while `DEMO_USERS` is on.
 pub const DEMO_USER_ID: &str = "kimcoding";
@@ -53,7 +57,93 @@ pub const DEMO_PASSWORD: &str = "1234";
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_server: Option<Server>,
+    metrics_port: Option<u16>,
     state: web::Data<AppState>,
+}
+
+/// Every route of the public server, by its template. The template is also the route's name,
+/// which is what request metrics and logs are labelled with (never a raw path).
+pub const ROUTES: &[&str] = &[
+    "/",
+    "/how-it-works",
+    "/healthz",
+    "/readyz",
+    "/openapi.json",
+    "/api",
+    "/login",
+    "/signup",
+    "/userinfo",
+    "/logout",
+    "/sessions",
+    "/sessions/revoke-others",
+    "/sessions/{id}/revoke",
+    "/password",
+    "/demo/expire-access",
+    "/demo/forget-refresh",
+    "/demo/replay-refresh",
+    "/demo/lose-answer",
+    "/static/{file}",
+];
+
+fn resource(path: &'static str) -> actix_web::Resource {
+    debug_assert!(ROUTES.contains(&path), "{path} is missing from ROUTES");
+    web::resource(path).name(path)
+}
+
+/// The routes of the public server.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/").route(web::get().to(pages::home)))
+        .service(resource("/how-it-works").route(web::get().to(pages::how_it_works)))
+        .service(resource("/healthz").route(web::get().to(probes::healthz)))
+        .service(resource("/readyz").route(web::get().to(probes::readyz)))
+        .service(resource("/openapi.json").route(web::get().to(openapi::document)))
+        .service(resource("/api").route(web::get().to(openapi::reference)))
+        .service(
+            resource("/login")
+                .route(web::get().to(login::form))
+                .route(web::post().to(login::submit)),
+        )
+        .service(
+            resource("/signup")
+                .route(web::get().to(signup::form))
+                .route(web::post().to(signup::submit)),
+        )
+        .service(resource("/userinfo").route(web::get().to(userinfo::show)))
+        .service(resource("/logout").route(web::post().to(logout::submit)))
+        .service(resource("/sessions").route(web::get().to(sessions_page::list)))
+        .service(
+            resource("/sessions/revoke-others").route(web::post().to(sessions_page::revoke_others)),
+        )
+        .service(resource("/sessions/{id}/revoke").route(web::post().to(sessions_page::revoke)))
+        .service(
+            resource("/password")
+                .route(web::get().to(password::form))
+                .route(web::post().to(password::submit)),
+        )
+        .service(resource("/demo/expire-access").route(web::post().to(demo::expire_access)))
+        .service(resource("/demo/forget-refresh").route(web::post().to(demo::forget_refresh)))
+        .service(resource("/demo/replay-refresh").route(web::post().to(demo::replay_refresh)))
+        .service(resource("/demo/lose-answer").route(web::post().to(demo::lose_answer)));
+}
+
+/// The operators' server on `METRICS_ADDR`: `GET /metrics` and nothing else, one worker.
+fn metrics_server(
+    addr: std::net::SocketAddr,
+    state: web::Data<AppState>,
+) -> Result<(Server, u16), StartError> {
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| format!("METRICS_ADDR: cannot listen on {addr}: {e}"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(ops::metrics))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run();
+    Ok((server, port))
 }
 
 impl Application {
@@ -76,9 +166,10 @@ impl Application {
             .unwrap_or(StdDuration::from_secs(60));
         // On PostgreSQL the cache stays off until the listener is connected.
         let sessions = SessionStore::new(db.clone(), cache_ttl, config.backend == Backend::Sqlite);
+        let instance = crate::auth::tokens::new_id()[..8].to_owned();
         let listener_health = match config.backend {
             Backend::Sqlite => None,
-            Backend::Postgres => Some(start_listener(&config, &sessions).await),
+            Backend::Postgres => Some(start_listener(&config, &sessions, &instance).await),
         };
         let state = web::Data::new(AppState {
             config,
@@ -89,15 +180,14 @@ impl Application {
             throttle,
             clock,
             listener: listener_health,
+            metrics: Arc::new(Metrics::new(ROUTES)),
+            instance,
         });
 
         if state.config.demo_users {
             seed_demo_user(&state).await?;
         }
-        let pruned = state.sessions.prune(state.clock.now()).await?;
-        if pruned > 0 {
-            tracing::info!(pruned, "removed ended sessions");
-        }
+        prune(&state).await;
 
         let tls = match &state.config.tls {
             Some(files) => Some(rustls_config(files)?),
@@ -115,52 +205,8 @@ impl Application {
                     .wrap(ErrorHandlers::new().default_handler(pages::html_errors))
                     .wrap(security::headers(serving_tls))
                     .wrap(from_fn(pages::remember_lang))
-                    .service(web::resource("/").route(web::get().to(pages::home)))
-                    .service(
-                        web::resource("/how-it-works").route(web::get().to(pages::how_it_works)),
-                    )
-                    .service(web::resource("/healthz").route(web::get().to(pages::healthz)))
-                    .service(
-                        web::resource("/login")
-                            .route(web::get().to(login::form))
-                            .route(web::post().to(login::submit)),
-                    )
-                    .service(
-                        web::resource("/signup")
-                            .route(web::get().to(signup::form))
-                            .route(web::post().to(signup::submit)),
-                    )
-                    .service(web::resource("/userinfo").route(web::get().to(userinfo::show)))
-                    .service(web::resource("/logout").route(web::post().to(logout::submit)))
-                    .service(web::resource("/sessions").route(web::get().to(sessions_page::list)))
-                    .service(
-                        web::resource("/sessions/revoke-others")
-                            .route(web::post().to(sessions_page::revoke_others)),
-                    )
-                    .service(
-                        web::resource("/sessions/{id}/revoke")
-                            .route(web::post().to(sessions_page::revoke)),
-                    )
-                    .service(
-                        web::resource("/demo/expire-access")
-                            .route(web::post().to(demo::expire_access)),
-                    )
-                    .service(
-                        web::resource("/demo/forget-refresh")
-                            .route(web::post().to(demo::forget_refresh)),
-                    )
-                    .service(
-                        web::resource("/demo/replay-refresh")
-                            .route(web::post().to(demo::replay_refresh)),
-                    )
-                    .service(
-                        web::resource("/demo/lose-answer").route(web::post().to(demo::lose_answer)),
-                    )
-                    .service(
-                        web::resource("/password")
-                            .route(web::get().to(password::form))
-                            .route(web::post().to(password::submit)),
-                    )
+                    .wrap(from_fn(ops::observe))
+                    .configure(routes)
                     .service(
                         web::scope("/static")
                             .wrap(
@@ -186,15 +232,29 @@ impl Application {
             None => server.listen(listener)?,
         }
         .run();
+        let (metrics_server, metrics_port) = match state.config.metrics_addr {
+            Some(addr) => {
+                let (server, port) = metrics_server(addr, state.clone())?;
+                (Some(server), Some(port))
+            }
+            None => (None, None),
+        };
         Ok(Self {
             port,
             server,
+            metrics_server,
+            metrics_port,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port `METRICS_ADDR` was bound to, when metrics are on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -210,26 +270,76 @@ impl Application {
             every.tick().await;
             loop {
                 every.tick().await;
-                if let Err(e) = state.sessions.prune(state.clock.now()).await {
-                    tracing::warn!(error = %e, "could not prune sessions");
-                }
-                if let Err(e) = state.throttle.prune().await {
-                    tracing::warn!(error = %e, "could not prune login failures");
-                }
+                prune(&state).await;
             }
         });
-        let result = self.server.await;
+        let upkeep = self.metrics_server.is_some().then(|| {
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(METRICS_UPKEEP_EVERY);
+                loop {
+                    every.tick().await;
+                    state.metrics.upkeep();
+                }
+            })
+        });
+        let result = match self.metrics_server {
+            Some(metrics) => serve_both(self.server, metrics).await,
+            None => self.server.await,
+        };
         sweeper.abort();
+        if let Some(upkeep) = upkeep {
+            upkeep.abort();
+        }
         result
+    }
+}
+
+/// Runs both servers; the first to stop (or fail) stops the whole application.
+async fn serve_both(main: Server, metrics: Server) -> std::io::Result<()> {
+    let main_handle = main.handle();
+    let metrics_handle = metrics.handle();
+    tokio::select! {
+        result = main => {
+            metrics_handle.stop(true).await;
+            result
+        }
+        result = metrics => {
+            main_handle.stop(true).await;
+            result
+        }
+    }
+}
+
+/// Removes ended sessions and stale lock-out counts, counting sessions that ran out of time.
+async fn prune(state: &AppState) {
+    match state.sessions.prune(state.clock.now()).await {
+        Ok(pruned) => {
+            state.metrics.sessions_expired(pruned.expired);
+            if pruned.sessions > 0 {
+                tracing::info!(
+                    pruned = pruned.sessions,
+                    expired = pruned.expired,
+                    "removed ended sessions"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not prune sessions"),
+    }
+    if let Err(e) = state.throttle.prune().await {
+        tracing::warn!(error = %e, "could not prune login failures");
     }
 }
 
 /// Starts the PostgreSQL invalidation listener and gives it until `DATABASE_CONNECT_TIMEOUT`
 /// to connect, so a healthy instance starts with its session cache on. It keeps trying in the
 /// background either way.
-async fn start_listener(config: &Config, sessions: &SessionStore) -> Arc<ListenerHealth> {
-    let instance = crate::auth::tokens::new_id()[..8].to_owned();
-    let health = Arc::new(ListenerHealth::new(&instance));
+async fn start_listener(
+    config: &Config,
+    sessions: &SessionStore,
+    instance: &str,
+) -> Arc<ListenerHealth> {
+    let health = Arc::new(ListenerHealth::new(instance));
     let url = config
         .database
         .listen_url

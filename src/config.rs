@@ -109,6 +109,32 @@ pub struct Config {
     pub demo_users: bool,
     /// `TLS_CERT` and `TLS_KEY`: serve HTTPS (and send HSTS) when both are set.
     pub tls: Option<TlsFiles>,
+    /// `METRICS_ADDR`: where Prometheus metrics are served (off when unset). Never the public
+    /// port.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    pub log_format: LogFormat,
+}
+
+/// `LOG_FORMAT`: readable lines for people, or one JSON object per line for a log pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// Read on its own (before the rest of the settings) so that start-up can log in the right
+    /// format from its first line.
+    pub fn from_env_value(value: Option<&str>) -> Result<LogFormat, ConfigError> {
+        match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("") | Some("text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(ConfigError::new(
+                "LOG_FORMAT",
+                format!("expected text or json, got {other:?}"),
+            )),
+        }
+    }
 }
 
 impl Config {
@@ -301,9 +327,31 @@ impl Config {
             }
         };
 
+        let metrics_addr = match get("METRICS_ADDR") {
+            None => None,
+            Some(v) => Some(v.parse::<std::net::SocketAddr>().map_err(|_| {
+                ConfigError::new(
+                    "METRICS_ADDR",
+                    format!("expected an address and port such as 127.0.0.1:9464, got {v:?}"),
+                )
+            })?),
+        };
+        if let Some(addr) = metrics_addr
+            && addr.port() != 0
+            && addr.port() == port
+        {
+            return Err(ConfigError::new(
+                "METRICS_ADDR",
+                "must not be the public port: metrics are for operators only",
+            ));
+        }
+        let log_format = LogFormat::from_env_value(get("LOG_FORMAT").as_deref())?;
+
         Ok(Config {
             host,
             port,
+            metrics_addr,
+            log_format,
             database_url,
             backend,
             database,
@@ -509,6 +557,20 @@ mod tests {
                 .unwrap_err()
                 .var,
             "DATABASE_MAX_CONNECTIONS"
+        );
+        assert_eq!(
+            config(&[("METRICS_ADDR", "9464")]).unwrap_err().var,
+            "METRICS_ADDR"
+        );
+        assert_eq!(
+            config(&[("METRICS_ADDR", "127.0.0.1:8080")])
+                .unwrap_err()
+                .var,
+            "METRICS_ADDR"
+        );
+        assert_eq!(
+            config(&[("LOG_FORMAT", "xml")]).unwrap_err().var,
+            "LOG_FORMAT"
         );
         assert_eq!(
             config(&[("SESSION_MAX_LIFETIME", "1d")]).unwrap_err().var,

@@ -61,6 +61,16 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// The body of every error answer to a JSON client, except the course's `401`, which is the
+/// plain text `Not Authorized`. (For the API description; the answer itself is built in
+/// `error_response`.)
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    /// What went wrong, in English.
+    error: String,
+}
+
 /// The human message of an error response, kept so an HTML page can be made of it later.
 #[derive(Debug, Clone)]
 pub struct ErrorMessage(pub String);

@@ -119,6 +119,10 @@ texts! {
         "How it works",
         "동작 원리",
     ),
+    nav_api: (
+        "API",
+        "API",
+    ),
     nav_login: (
         "Log in",
         "로그인",

@@ -7,5 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod metrics;
+pub mod ops;
 pub mod store;
 pub mod web;

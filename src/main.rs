@@ -9,7 +9,6 @@ use jwt_cookie_lab::app::{self, Application};
 use jwt_cookie_lab::clock::SystemClock;
 use jwt_cookie_lab::config::Config;
 use secrecy::SecretString;
-use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "usage:
   jwt-cookie-lab                                   serve (settings from the environment or .env)
@@ -64,11 +63,6 @@ fn main() -> ExitCode {
 }
 
 async fn run() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -76,6 +70,7 @@ async fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    jwt_cookie_lab::ops::logging::init(config.log_format);
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
         .iter()
@@ -120,6 +115,15 @@ async fn serve(config: Config) -> ExitCode {
         "jwt-cookie-lab listening on {scheme}://{host}:{}",
         app.port()
     );
+    if let Some(port) = app.metrics_port() {
+        println!(
+            "metrics on http://{}:{port}/metrics",
+            app.state()
+                .config
+                .metrics_addr
+                .map_or_else(String::new, |a| a.ip().to_string())
+        );
+    }
     match app.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

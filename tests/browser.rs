@@ -467,6 +467,7 @@ async fn pages_load_their_stylesheet_and_nothing_is_blocked_by_the_csp() {
         "/password",
         "/how-it-works",
         "/signup",
+        "/api",
         "/userinfo?lang=ko",
     ] {
         browser.client().goto(&app.url(path)).await.unwrap();

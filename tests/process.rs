@@ -164,7 +164,11 @@ async fn sigkill_under_load_loses_no_session_and_no_logout() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let settings = [("ACCESS_TOKEN_TTL", "1s"), ("REFRESH_REUSE_GRACE", "300ms")];
+    let settings = [
+        ("ACCESS_TOKEN_TTL", "1s"),
+        ("REFRESH_REUSE_GRACE", "300ms"),
+        ("RUST_LOG", "info"),
+    ];
     let mut server = start(dir.path(), port, &settings).await;
     let base = server.url("");
     let http = client();
@@ -394,7 +398,9 @@ async fn sigkill_under_load_loses_no_session_and_no_logout() {
     assert_eq!(doubled, 0);
 
     // A lost answer is not theft: no security event was logged, before or after the crash.
+    // (The logs were really written: they hold the logins.)
     for log in [before, server.log()] {
+        assert!(log.contains("event=\"login\""), "no log was written");
         assert!(
             !log.contains("refresh_reuse"),
             "a false theft alarm:\n{log}"
@@ -531,5 +537,116 @@ async fn many_readers_a_login_flood_and_half_open_connections() {
         }
         Ok(Err(_)) => {}
         Err(_) => panic!("a half-open connection was still held after 8 s"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_and_never_hold_a_token() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = [
+        ("LOG_FORMAT", "json"),
+        ("RUST_LOG", "info"),
+        ("REFRESH_REUSE_GRACE", "1ms"),
+    ];
+    let server = start(dir.path(), free_port(), &settings).await;
+    let http = client();
+    let body = json!({ "loginInfo": { "userId": "kimcoding", "password": "1234" }, "checkedKeepLogin": true });
+    let response = http
+        .post(server.url("/login"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let mut jar = Jar::default();
+    jar.take(&response);
+    let mut secrets: Vec<String> = jar.cookies.values().cloned().collect();
+    let sid = helpers::claims(jar.get("access_jwt").unwrap())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = json!({ "loginInfo": { "userId": "kimcoding", "password": "nope" } });
+    http.post(server.url("/login"))
+        .json(&wrong)
+        .send()
+        .await
+        .unwrap();
+    // A refresh (no access token sent), then the child in use, then the old token again: theft.
+    let stolen = jar.clone().without("access_jwt");
+    let response = http
+        .get(server.url("/userinfo"))
+        .headers(stolen.headers())
+        .send()
+        .await
+        .unwrap();
+    jar.take(&response);
+    secrets.extend(jar.cookies.values().cloned());
+    let used = http
+        .get(server.url("/userinfo"))
+        .headers(jar.headers())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let theft = http
+        .get(server.url("/userinfo"))
+        .headers(stolen.headers())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theft.status(), StatusCode::UNAUTHORIZED);
+    http.post(server.url("/logout"))
+        .headers(jar.headers())
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let log = server.log();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let access: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "jwt_cookie_lab::access")
+        .collect();
+    assert!(access.len() >= 6, "one line per request: {log}");
+    for line in &access {
+        for field in ["request_id", "route", "status", "latency_ms", "method"] {
+            assert!(!line[field].is_null(), "{field} missing: {line}");
+        }
+    }
+    let logged_in = access
+        .iter()
+        .find(|l| l["route"] == "/userinfo" && l["status"] == 200)
+        .expect("a served /userinfo");
+    assert_eq!(logged_in["user"], "kimcoding");
+    let tag = logged_in["session"].as_str().unwrap();
+    assert!(
+        tag.len() == 12 && tag.chars().all(|c| c.is_ascii_hexdigit()),
+        "{tag}"
+    );
+    assert!(lines.iter().any(|l| l["event"] == "login_failed"));
+    let security = lines
+        .iter()
+        .find(|l| l["event"] == "refresh_reuse")
+        .expect("the theft is a security event");
+    assert_eq!(security["level"], "WARN");
+    assert_eq!(security["user"], "kimcoding");
+    assert_eq!(
+        security["session"], tag,
+        "the same keyed hash names the session"
+    );
+    // Never a token, never a session id.
+    for secret in secrets.iter().chain([&sid]) {
+        assert!(!log.contains(secret.as_str()), "the log holds a secret");
+    }
+    for token_part in secrets.iter().flat_map(|t| t.split('.')) {
+        assert!(
+            token_part.len() < 20 || !log.contains(token_part),
+            "a piece of a token leaked"
+        );
     }
 }

@@ -47,6 +47,11 @@ pub fn clear_both() -> [Cookie<'static>; 2] {
     [clear(ACCESS_COOKIE), clear(REFRESH_COOKIE)]
 }
 
+/// Sent on logout beside the two expired cookies: asks the browser to drop every cookie it
+/// holds for this site (a belt to the braces above, and it also catches cookies a bug might
+/// have set under another name or path).
+pub const CLEAR_SITE_DATA: (&str, &str) = ("clear-site-data", "\"cookies\"");
+
 #[cfg(test)]
 mod tests {
     use super::*;

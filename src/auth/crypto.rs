@@ -181,6 +181,20 @@ pub fn install() {
 mod tests {
     use super::*;
 
+    /// `cargo audit` reads Cargo.lock, whatever is compiled: RSA (RUSTSEC-2023-0071) must not
+    /// come back through a feature that names a driver we never build.
+    #[test]
+    fn no_rsa_or_ecdsa_crate_is_even_in_the_lock_file() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).unwrap();
+        for name in ["rsa", "p256", "p384", "sqlx-mysql"] {
+            assert!(
+                !lock.contains(&format!("name = \"{name}\"\n")),
+                "{name} is in Cargo.lock"
+            );
+        }
+    }
+
     #[test]
     fn only_hs256_and_eddsa_exist() {
         install();

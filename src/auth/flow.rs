@@ -221,6 +221,7 @@ pub async fn end(
     if let Some(sid) = sid
         && state.sessions.revoke(&sid, now).await?
     {
+        state.metrics.session_ended(EndCause::Logout, 1);
         tracing::info!(session = %state.tokens.session_tag(&sid),
             event = "session_ended", cause = EndCause::Logout.as_str(), "logout");
     }

@@ -10,7 +10,7 @@ use std::pin::Pin;
 use actix_web::cookie::Cookie;
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 
 use super::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE};
 use super::flow::{self, FlowEvent, Identity, NewCookie, Verdict};
@@ -24,6 +24,18 @@ pub fn wants_html(req: &HttpRequest) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"))
+}
+
+/// Marks a request whose access-log line will be written (see `ops::observe`): only then does
+/// the guard note who the request was for, so a server with that log off pays nothing for it.
+#[derive(Clone, Copy)]
+pub struct LogIdentity;
+
+/// Who a request was for, for its access-log line. The session id is turned into a keyed hash
+/// before it is written.
+pub struct RequestIdentity {
+    pub user: String,
+    pub sid: String,
 }
 
 /// A request whose tokens check out.
@@ -126,8 +138,16 @@ impl FromRequest for Authenticated {
                 .clone();
             let (access, refresh, access_via) = presented_tokens(&req);
             let resolution = flow::resolve(&state, access.as_deref(), refresh.as_deref()).await?;
+            state.metrics.flow(resolution.events.iter().map(|e| e.name));
             match resolution.verdict {
                 Verdict::Authenticated(identity) => {
+                    if req.extensions().contains::<LogIdentity>() {
+                        let who = RequestIdentity {
+                            user: identity.user().user_id.clone(),
+                            sid: identity.session().id.clone(),
+                        };
+                        req.extensions_mut().insert(who);
+                    }
                     let mut set_cookies = Vec::new();
                     let mut access_token = access.unwrap_or_default();
                     let mut refresh_token = identity.refresh.as_ref().and(refresh);

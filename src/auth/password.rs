@@ -3,6 +3,7 @@
 //! memory (each verify holds about 19 MiB).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::SaltString;
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
@@ -20,6 +21,8 @@ fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// Hashes waiting for a permit: the queue a login flood builds (a metric).
+    waiting: Arc<AtomicUsize>,
     /// Verified against when a userId is unknown, so that case costs what a wrong password costs.
     dummy_hash: Arc<str>,
 }
@@ -32,15 +35,30 @@ impl Passwords {
             .unwrap_or(2);
         let permits = Arc::new(Semaphore::new(cores));
         let dummy = SecretString::from(uuid::Uuid::new_v4().to_string());
-        let dummy_hash = run_blocking(&permits, move || hash_now(&dummy)).await??;
+        let dummy_hash =
+            run_blocking(&permits, &AtomicUsize::new(1), move || hash_now(&dummy)).await??;
         Ok(Self {
             permits,
+            waiting: Arc::default(),
             dummy_hash: dummy_hash.into(),
         })
     }
 
+    /// How many hashes are waiting for a core right now.
+    pub fn queue_depth(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        run_blocking(&self.permits, &self.waiting, work).await
+    }
+
     pub async fn hash(&self, password: SecretString) -> Result<String, AppError> {
-        run_blocking(&self.permits, move || hash_now(&password)).await?
+        self.run(move || hash_now(&password)).await?
     }
 
     /// True when `password` matches `stored_hash`. With no stored hash (unknown user) it
@@ -52,20 +70,21 @@ impl Passwords {
     ) -> Result<bool, AppError> {
         let known = stored_hash.is_some();
         let hash = stored_hash.unwrap_or_else(|| self.dummy_hash.to_string());
-        let matched = run_blocking(&self.permits, move || verify_now(&password, &hash)).await?;
+        let matched = self.run(move || verify_now(&password, &hash)).await?;
         Ok(known && matched)
     }
 }
 
+/// Waits for a permit (counted in `waiting` until it has one), then runs `work` on the
+/// blocking pool.
 async fn run_blocking<T: Send + 'static>(
     permits: &Arc<Semaphore>,
+    waiting: &AtomicUsize,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let permit = permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(AppError::internal)?;
+    let permit = permits.clone().acquire_owned().await;
+    waiting.fetch_sub(1, Ordering::Relaxed);
+    let permit = permit.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || {
         let result = work();
         drop(permit);

@@ -8,6 +8,7 @@ use super::throttle::Throttle;
 use super::tokens::Tokens;
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::store::Db;
 use crate::store::invalidation::ListenerHealth;
 use crate::store::sessions::SessionStore;
@@ -23,4 +24,8 @@ pub struct AppState {
     pub clock: SharedClock,
     /// PostgreSQL only: the invalidation listener's state.
     pub listener: Option<Arc<ListenerHealth>>,
+    pub metrics: Arc<Metrics>,
+    /// A short random name for this process: the prefix of its request ids, and the name of its
+    /// listener connection in `pg_stat_activity`.
+    pub instance: String,
 }

@@ -182,6 +182,14 @@ impl EndCause {
     }
 }
 
+/// What a prune removed: every ended session, of which `expired` ended by running out of their
+/// lifetime (the others were revoked, and were counted when they were).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    pub sessions: u64,
+    pub expired: u64,
+}
+
 /// What the cache knows of a session.
 #[derive(Clone)]
 enum Cached {
@@ -789,23 +797,30 @@ impl SessionStore {
     }
 
     /// Deletes sessions that are over (revoked, or past their absolute lifetime) and refresh
-    /// tokens past their expiry. Returns how many sessions went.
-    pub async fn prune(&self, now: i64) -> Result<u64, sqlx::Error> {
+    /// tokens past their expiry.
+    pub async fn prune(&self, now: i64) -> Result<Pruned, sqlx::Error> {
         on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            let sessions = sqlx::query(
-                "DELETE FROM sessions WHERE revoked_at IS NOT NULL OR expires_at <= $1",
+            let expired = sqlx::query(
+                "DELETE FROM sessions WHERE revoked_at IS NULL AND expires_at <= $1",
             )
             .bind(now)
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            let revoked = sqlx::query("DELETE FROM sessions WHERE revoked_at IS NOT NULL")
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             sqlx::query("DELETE FROM refresh_lineage WHERE expires_at <= $1")
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            Ok(sessions)
+            Ok(Pruned {
+                sessions: expired + revoked,
+                expired,
+            })
         })
     }
 

@@ -5,11 +5,12 @@ use serde::Serialize;
 use super::{Db, on_db};
 
 /// A user as anyone may see it: never the password hash. Serialises to the course's
-/// `/userinfo` JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+/// `/userinfo` JSON (which is why it also describes itself for the OpenAPI document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: i64,
+    /// The login name.
     pub user_id: String,
     pub email: String,
     pub name: String,

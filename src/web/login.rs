@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::negotiate::{self, Either};
 use super::pages::{Chrome, chrome, render, retry_after};
@@ -14,8 +15,9 @@ use crate::auth::cookies;
 use crate::auth::flow::{self, Started};
 use crate::auth::state::AppState;
 use crate::auth::throttle::Admission;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::i18n::Texts;
+use crate::metrics::LoginOutcome;
 use crate::store::users::{self, User};
 
 #[derive(Template)]
@@ -74,17 +76,20 @@ pub fn client_address(req: &HttpRequest) -> IpAddr {
 }
 
 /// The course's JSON body: `{"loginInfo": {"userId", "password"}, "checkedKeepLogin"}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = LoginRequest)]
 struct JsonLogin {
     login_info: LoginInfo,
+    /// "Keep me logged in": a refresh token too, and persistent cookies.
     #[serde(default)]
     checked_keep_login: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct LoginInfo {
+    /// The login name.
     user_id: String,
     password: String,
 }
@@ -98,6 +103,26 @@ struct FormLogin {
     checked_keep_login: Option<String>,
 }
 
+/// Logs in. JSON clients get the course's contract: `302` to `/userinfo` with the cookies, or
+/// `401 Not Authorized`. (Browsers post the form, `application/x-www-form-urlencoded` with the
+/// same names, and get `303` or the form again.)
+#[utoipa::path(post, path = "/login", tag = "session",
+    request_body(content = JsonLogin, content_type = "application/json"),
+    responses(
+        (status = 302, description = "Logged in. `access_jwt` is set (and `refresh_jwt` with checkedKeepLogin), `HttpOnly; Secure; SameSite=Strict; Path=/`.",
+            headers(("Location" = String, description = "/userinfo"),
+                    ("Set-Cookie" = String, description = "access_jwt (and refresh_jwt)"))),
+        (status = 400, description = "Broken JSON, a missing or unknown field.", body = ErrorBody),
+        (status = 401, description = "Wrong user ID or password (the answer does not say which).",
+            body = String, content_type = "text/plain", example = "Not Authorized"),
+        (status = 403, description = "A cross-site request, refused.", body = ErrorBody),
+        (status = 413, description = "The body is over 16 KiB.", body = ErrorBody),
+        (status = 415, description = "Not JSON (or a form).", body = ErrorBody),
+        (status = 429, description = "Too many failures for this account or from this address.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "The database is unavailable.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    ))]
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -133,6 +158,7 @@ pub async fn submit(
     };
     let admission = state.throttle.check(&user_id, address).await?;
     if let Admission::Wait(retry_after_secs) = admission {
+        state.metrics.login(LoginOutcome::Throttled);
         tracing::warn!(user = %user_id, %address, retry_after_secs, event = "login_throttled",
             "login throttled");
         if !from_form {
@@ -156,6 +182,7 @@ pub async fn submit(
         (true, Some(user)) => user,
         _ => {
             state.throttle.failed(&user_id, address).await?;
+            state.metrics.login(LoginOutcome::Failed);
             tracing::info!(user = %user_id, %address, event = "login_failed", "login failed");
             return if from_form {
                 // Never say whether the user exists.
@@ -167,6 +194,7 @@ pub async fn submit(
         }
     };
     state.throttle.succeeded(&user_id, admission).await?;
+    state.metrics.login(LoginOutcome::Ok);
 
     let started = start_session(&req, &state, &user, keep).await?;
     // The course's client expects a 302 to /userinfo; a browser form gets the proper 303.

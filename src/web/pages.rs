@@ -141,12 +141,6 @@ pub async fn how_it_works(
     Ok(response)
 }
 
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body("ok")
-}
-
 pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }

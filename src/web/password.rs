@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::login::client_address;
 use super::negotiate::{self, Either};
@@ -14,8 +15,9 @@ use crate::auth::guard::Authenticated;
 use crate::auth::password::check_new_password;
 use crate::auth::state::AppState;
 use crate::auth::throttle::Admission;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::i18n::Lang;
+use crate::store::sessions::EndCause;
 use crate::store::users;
 
 #[derive(Template)]
@@ -31,11 +33,22 @@ pub struct PasswordQuery {
     notice: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PasswordChange {
     current_password: String,
+    /// 8 to 128 characters, not the user ID, not a well-known password.
+    #[schema(min_length = 8, max_length = 128)]
     new_password: String,
+}
+
+/// A password change that went through.
+#[derive(serde::Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct PasswordChanged {
+    changed: bool,
+    /// Every other session of the user ended with it.
+    other_sessions_ended: usize,
 }
 
 pub async fn form(
@@ -56,6 +69,23 @@ pub async fn form(
     Ok(private(render(StatusCode::OK, &page)?, &auth))
 }
 
+/// Changes the password; every other session of the user ends in the same transaction.
+#[utoipa::path(post, path = "/password", tag = "account",
+    request_body(content = PasswordChange, content_type = "application/json"),
+    security(("access_jwt" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed.", body = PasswordChanged),
+        (status = 400, description = "Broken JSON, a missing or unknown field, or a new password the rules refuse.", body = ErrorBody),
+        (status = 401, description = "No valid token, or its session has ended: log in again. Stale cookies are cleared.",
+            body = String, content_type = "text/plain", example = "Not Authorized"),
+        (status = 403, description = "The current password is wrong (or the request is cross-site).", body = ErrorBody),
+        (status = 413, description = "The body is over 16 KiB.", body = ErrorBody),
+        (status = 415, description = "Not JSON (or a form).", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "The database is unavailable.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    ))]
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -127,6 +157,9 @@ pub async fn submit(
         .sessions
         .revoke_others(user.id, &identity.session().id, now, Some(&hash))
         .await?;
+    state
+        .metrics
+        .session_ended(EndCause::PasswordChange, ended.len() as u64);
     tracing::info!(user = %user.user_id, other_sessions_ended = ended.len(),
         event = "password_changed", "password changed");
     let response = if from_form {
@@ -134,8 +167,10 @@ pub async fn submit(
             .insert_header((header::LOCATION, "/password?notice=changed"))
             .finish()
     } else {
-        HttpResponse::Ok()
-            .json(serde_json::json!({ "changed": true, "otherSessionsEnded": ended.len() }))
+        HttpResponse::Ok().json(PasswordChanged {
+            changed: true,
+            other_sessions_ended: ended.len(),
+        })
     };
     Ok(private(response, &auth))
 }

@@ -4,6 +4,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::lineage::{self, Picture};
 use super::negotiate;
@@ -12,18 +13,30 @@ use crate::auth::cookies;
 use crate::auth::guard::Authenticated;
 use crate::auth::state::AppState;
 use crate::clock::{format_unix, rfc3339};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
+use crate::store::sessions::EndCause;
 
 /// One session as the JSON list shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Session)]
 struct SessionView {
     id: String,
+    /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     last_seen_at: String,
     user_agent: String,
     keep_logged_in: bool,
+    /// The session this request belongs to.
     current: bool,
+}
+
+/// How many sessions "log out everywhere else" ended.
+#[derive(Serialize, ToSchema)]
+struct Revoked {
+    revoked: usize,
 }
 
 struct SessionRow {
@@ -50,6 +63,16 @@ pub struct SessionsQuery {
     notice: Option<String>,
 }
 
+/// Your live sessions, newest first.
+#[utoipa::path(get, path = "/sessions", tag = "sessions",
+    security(("access_jwt" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Every live session of the user.", body = Vec<SessionView>),
+        (status = 401, description = "No valid token, or its session has ended: log in again. Stale cookies are cleared.",
+            body = String, content_type = "text/plain", example = "Not Authorized"),
+        (status = 503, description = "The database is unavailable.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    ))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -111,6 +134,18 @@ pub async fn list(
 
 /// Ends one of the user's own sessions. Another user's session, or one that does not exist,
 /// is a 404: the answer must not reveal which session ids exist.
+#[utoipa::path(post, path = "/sessions/{id}/revoke", tag = "sessions",
+    params(("id" = String, Path, description = "A session id, from GET /sessions.")),
+    security(("access_jwt" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Ended (if it was this one, you are logged out: cookies cleared)."),
+        (status = 401, description = "No valid token, or its session has ended: log in again. Stale cookies are cleared.",
+            body = String, content_type = "text/plain", example = "Not Authorized"),
+        (status = 403, description = "A cross-site request, refused.", body = ErrorBody),
+        (status = 404, description = "No such session of yours.", body = ErrorBody),
+        (status = 503, description = "The database is unavailable.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    ))]
 pub async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -130,6 +165,7 @@ pub async fn revoke(
     {
         return Err(AppError::NotFound);
     }
+    state.metrics.session_ended(EndCause::Revoke, 1);
     tracing::info!(user = %identity.user().user_id, session = %state.tokens.session_tag(&sid),
         event = "session_ended", cause = "revoke", "session ended by its user");
     let html = negotiate::wants_html(&req);
@@ -145,6 +181,10 @@ pub async fn revoke(
         for cookie in cookies::clear_both() {
             let _ = response.add_cookie(&cookie);
         }
+        response.headers_mut().insert(
+            header::HeaderName::from_static(cookies::CLEAR_SITE_DATA.0),
+            header::HeaderValue::from_static(cookies::CLEAR_SITE_DATA.1),
+        );
         return Ok(response);
     }
     let response = if html {
@@ -158,6 +198,16 @@ pub async fn revoke(
 }
 
 /// "Log out everywhere else": ends every session of the user but this one.
+#[utoipa::path(post, path = "/sessions/revoke-others", tag = "sessions",
+    security(("access_jwt" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "How many sessions were ended.", body = Revoked),
+        (status = 401, description = "No valid token, or its session has ended: log in again. Stale cookies are cleared.",
+            body = String, content_type = "text/plain", example = "Not Authorized"),
+        (status = 403, description = "A cross-site request, refused.", body = ErrorBody),
+        (status = 503, description = "The database is unavailable.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    ))]
 pub async fn revoke_others(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -169,6 +219,9 @@ pub async fn revoke_others(
         .sessions
         .revoke_others(identity.user().id, &identity.session().id, now, None)
         .await?;
+    state
+        .metrics
+        .session_ended(EndCause::RevokeOthers, ended.len() as u64);
     tracing::info!(user = %identity.user().user_id, ended = ended.len(), event = "session_ended",
         cause = "revoke_others", "logged out everywhere else");
     let response = if negotiate::wants_html(&req) {
@@ -176,7 +229,9 @@ pub async fn revoke_others(
             .insert_header((header::LOCATION, "/sessions?notice=revoked-others"))
             .finish()
     } else {
-        HttpResponse::Ok().json(serde_json::json!({ "revoked": ended.len() }))
+        HttpResponse::Ok().json(Revoked {
+            revoked: ended.len(),
+        })
     };
     Ok(private(response, &auth))
 }

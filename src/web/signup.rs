@@ -5,31 +5,46 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::login::{set_login_cookies, start_session};
 use super::negotiate::{self, Either};
 use super::pages::{Chrome, chrome, render};
 use crate::auth::password::{WeakPassword, check_new_password};
 use crate::auth::state::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::i18n::Lang;
+use crate::store::users::User;
 use crate::store::users::{self, NewUser};
 
 /// What a sign-up sends. The same names for the form and for JSON.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = SignUpRequest)]
 pub struct SignUp {
+    /// 3 to 32 of `A-Z a-z 0-9 _ . -`.
+    #[schema(pattern = r"^[A-Za-z0-9_.-]{3,32}$")]
     pub user_id: String,
+    /// 8 to 128 characters, not the user ID, not a well-known password.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    /// One `@`, something before it, a dotted domain after it, no spaces.
+    #[schema(pattern = r"^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$", max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub position: String,
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub location: String,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub bio: String,
+    /// "Keep me logged in" (a boolean; forms send the string `on`).
     #[serde(default)]
+    #[schema(value_type = Option<bool>)]
     pub checked_keep_login: Option<serde_json::Value>,
 }
 
@@ -220,6 +235,21 @@ pub async fn form(req: HttpRequest) -> Result<HttpResponse, AppError> {
     page(&req, StatusCode::OK, None, SignUp::default())
 }
 
+/// Creates an account and logs it in.
+#[utoipa::path(post, path = "/signup", tag = "account",
+    request_body(content = SignUp, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created and logged in.", body = User,
+            headers(("Location" = String, description = "/userinfo"),
+                    ("Set-Cookie" = String, description = "access_jwt (and refresh_jwt)"))),
+        (status = 400, description = "Broken JSON, a missing or unknown field, or a value the rules refuse.", body = ErrorBody),
+        (status = 403, description = "A cross-site request, refused.", body = ErrorBody),
+        (status = 409, description = "That user ID is taken.", body = ErrorBody),
+        (status = 413, description = "The body is over 16 KiB.", body = ErrorBody),
+        (status = 415, description = "Not JSON (or a form).", body = ErrorBody),
+        (status = 503, description = "The database is unavailable.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    ))]
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -10,7 +10,7 @@ use super::negotiate;
 use super::pages::{Chrome, chrome, private, render};
 use crate::auth::guard::Authenticated;
 use crate::auth::state::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::i18n::describe_event;
 use crate::store::users::User;
 
@@ -33,6 +33,17 @@ struct UserInfoPage<'a> {
     demo_mode: bool,
 }
 
+/// Who you are. The access token comes from the `access_jwt` cookie or `Authorization: Bearer`;
+/// an expired one is renewed from `refresh_jwt` (the new cookies come with the answer).
+#[utoipa::path(get, path = "/userinfo", tag = "session",
+    security(("access_jwt" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The user. Renewed cookies, if any, are set.", body = User),
+        (status = 401, description = "No valid token, or its session has ended: log in again. Stale cookies are cleared.",
+            body = String, content_type = "text/plain", example = "Not Authorized"),
+        (status = 503, description = "The database is unavailable.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    ))]
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,

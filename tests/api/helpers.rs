@@ -60,6 +60,8 @@ pub const DEMO_PASSWORD: &str = "1234";
 
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:<port>` of the metrics server, when `METRICS_ADDR` was set.
+    pub metrics_address: Option<String>,
     pub clock: Arc<ManualClock>,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
@@ -105,6 +107,9 @@ pub async fn start(
         .await
         .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
@@ -113,6 +118,7 @@ pub async fn start(
         .expect("a client");
     TestApp {
         address,
+        metrics_address,
         clock,
         client,
         state,

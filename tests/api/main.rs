@@ -8,6 +8,7 @@ mod helpers;
 mod keys;
 mod login;
 mod logout;
+mod ops;
 mod rotation;
 mod security;
 mod sessions;

@@ -477,7 +477,7 @@ async fn ended_sessions_and_expired_tokens_are_pruned() {
     };
     assert_eq!(count("SELECT COUNT(*) FROM sessions").await, 2);
     let pruned = app.state.sessions.prune(app.clock_now()).await.unwrap();
-    assert_eq!(pruned, 1);
+    assert_eq!((pruned.sessions, pruned.expired), (1, 0));
     assert_eq!(count("SELECT COUNT(*) FROM sessions").await, 1);
     assert_eq!(
         count("SELECT COUNT(*) FROM refresh_lineage").await,

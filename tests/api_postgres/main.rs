@@ -19,6 +19,8 @@ mod keys;
 mod login;
 #[path = "../api/logout.rs"]
 mod logout;
+#[path = "../api/ops.rs"]
+mod ops;
 #[path = "../api/rotation.rs"]
 mod rotation;
 #[path = "../api/security.rs"]

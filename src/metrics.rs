@@ -1,0 +1,290 @@
+//! Prometheus metrics: what an operator alerts on. A small shared module, like `config` and
+//! `clock`: the layers that see something worth counting hold these handles. Each server owns
+//! its recorder (no process global, so tests can run many servers side by side) and keeps a
+//! handle to every series it writes, so counting costs an atomic add, not a lookup. The exposition format is written by
+//! `metrics-exporter-prometheus`; the numbers are served only on `METRICS_ADDR`, never on the
+//! public port.
+//!
+//! Label values are bounded: outcomes and causes are fixed words, routes are the templates the
+//! server was built with (`/sessions/{id}/revoke`, never a raw path), statuses are classes.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use metrics::{Counter, Gauge, Histogram, Key, KeyName, Label, Metadata, Recorder, Unit};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
+
+use crate::store::invalidation::ListenerHealth;
+use crate::store::sessions::{CacheCounters, EndCause};
+
+pub const LOGINS: &str = "jwt_lab_logins_total";
+pub const REFRESHES: &str = "jwt_lab_refreshes_total";
+pub const SESSIONS_ENDED: &str = "jwt_lab_sessions_ended_total";
+pub const CACHE_LOOKUPS: &str = "jwt_lab_session_cache_lookups_total";
+pub const CACHE_INVALIDATIONS: &str = "jwt_lab_session_cache_invalidations_total";
+pub const LISTENER_RECONNECTS: &str = "jwt_lab_listener_reconnects_total";
+pub const ARGON2_QUEUE: &str = "jwt_lab_argon2_queue_depth";
+pub const REQUEST_DURATION: &str = "jwt_lab_http_request_duration_seconds";
+
+/// Buckets for request latency: from a cache hit (~0.1 ms) to a login queued behind a flood.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// The route label of requests that matched no route (404s, probes of random paths).
+pub const UNMATCHED: &str = "unmatched";
+
+const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginOutcome {
+    Ok,
+    Failed,
+    Throttled,
+}
+
+const REFRESH_OUTCOMES: [&str; 6] = [
+    "rotated",
+    "grace",
+    "confirmed",
+    "reuse_detected",
+    "branch_dropped",
+    "reissued",
+];
+
+const END_CAUSES: [&str; 6] = [
+    "logout",
+    "revoke",
+    "revoke_others",
+    "password_change",
+    "reuse",
+    "expiry",
+];
+
+pub struct Metrics {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    logins: [Counter; 3],
+    refreshes: [Counter; 6],
+    ended: [Counter; 6],
+    cache_hits: Counter,
+    cache_misses: Counter,
+    cache_invalidations: Counter,
+    listener_reconnects: Counter,
+    argon2_queue: Gauge,
+    /// Per route template, one histogram per status class.
+    durations: HashMap<&'static str, [Histogram; 5]>,
+}
+
+fn key(name: &'static str, labels: &[(&'static str, &'static str)]) -> Key {
+    let labels: Vec<Label> = labels.iter().map(|(k, v)| Label::new(*k, *v)).collect();
+    Key::from_parts(name, labels)
+}
+
+impl Metrics {
+    /// `routes`: every route template the server answers, for the latency histogram.
+    pub fn new(routes: &[&'static str]) -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION.into()), &LATENCY_BUCKETS)
+            .expect("the buckets are not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        let meta = Metadata::new(module_path!(), metrics::Level::INFO, None);
+        let describe = |name: &'static str, unit: Option<Unit>, text: &'static str| {
+            recorder.describe_counter(KeyName::from(name), unit, text.into());
+        };
+        describe(
+            LOGINS,
+            None,
+            "Login attempts by outcome: ok, failed (wrong password or unknown user), throttled (refused by the lock-out or the address budget).",
+        );
+        describe(
+            REFRESHES,
+            None,
+            "Refresh-token steps by outcome: rotated (a child issued), grace, confirmed, reuse_detected, branch_dropped (a lost answer), reissued.",
+        );
+        describe(SESSIONS_ENDED, None, "Sessions ended, by cause.");
+        describe(
+            CACHE_LOOKUPS,
+            None,
+            "Session cache lookups by result (hit, miss).",
+        );
+        describe(
+            CACHE_INVALIDATIONS,
+            None,
+            "Session changes applied to this instance's cache (its own and, on PostgreSQL, other instances').",
+        );
+        describe(
+            LISTENER_RECONNECTS,
+            None,
+            "Times the PostgreSQL invalidation listener lost its connection and connected again.",
+        );
+        recorder.describe_gauge(
+            KeyName::from(ARGON2_QUEUE),
+            None,
+            "Password hashes waiting for a core (argon2id runs at most one per core).".into(),
+        );
+        recorder.describe_histogram(
+            KeyName::from(REQUEST_DURATION),
+            Some(Unit::Seconds),
+            "Time to answer a request, by route template and status class.".into(),
+        );
+        let counter = |name, labels: &[(&'static str, &'static str)]| {
+            recorder.register_counter(&key(name, labels), &meta)
+        };
+        let logins = ["ok", "failed", "throttled"].map(|o| counter(LOGINS, &[("outcome", o)]));
+        let refreshes = REFRESH_OUTCOMES.map(|o| counter(REFRESHES, &[("outcome", o)]));
+        let ended = END_CAUSES.map(|c| counter(SESSIONS_ENDED, &[("cause", c)]));
+        let cache_hits = counter(CACHE_LOOKUPS, &[("result", "hit")]);
+        let cache_misses = counter(CACHE_LOOKUPS, &[("result", "miss")]);
+        let cache_invalidations = counter(CACHE_INVALIDATIONS, &[]);
+        let listener_reconnects = counter(LISTENER_RECONNECTS, &[]);
+        let argon2_queue = recorder.register_gauge(&key(ARGON2_QUEUE, &[]), &meta);
+        let durations = routes
+            .iter()
+            .copied()
+            .chain([UNMATCHED])
+            .map(|route| {
+                let series = STATUS_CLASSES.map(|class| {
+                    recorder.register_histogram(
+                        &key(REQUEST_DURATION, &[("route", route), ("status", class)]),
+                        &meta,
+                    )
+                });
+                (route, series)
+            })
+            .collect();
+        Self {
+            recorder,
+            handle,
+            logins,
+            refreshes,
+            ended,
+            cache_hits,
+            cache_misses,
+            cache_invalidations,
+            listener_reconnects,
+            argon2_queue,
+            durations,
+        }
+    }
+
+    pub fn login(&self, outcome: LoginOutcome) {
+        let i = match outcome {
+            LoginOutcome::Ok => 0,
+            LoginOutcome::Failed => 1,
+            LoginOutcome::Throttled => 2,
+        };
+        self.logins[i].increment(1);
+    }
+
+    pub fn session_ended(&self, cause: EndCause, how_many: u64) {
+        self.ended[cause as usize].increment(how_many);
+    }
+
+    pub fn sessions_expired(&self, how_many: u64) {
+        self.ended[5].increment(how_many);
+    }
+
+    /// Counts the refresh steps a request's timeline records (its stable event names): the
+    /// timeline is the one place that says what happened.
+    pub fn flow<'a>(&self, events: impl IntoIterator<Item = &'a str>) {
+        for event in events {
+            let outcome = match event {
+                "refresh-rotated" => 0,
+                "refresh-grace" => 1,
+                "refresh-confirmed" => 2,
+                "reuse-detected" => {
+                    self.session_ended(EndCause::Reuse, 1);
+                    3
+                }
+                "branch-dropped" => 4,
+                "refresh-reissued" => 5,
+                _ => continue,
+            };
+            self.refreshes[outcome].increment(1);
+        }
+    }
+
+    /// Records how long a request took. `route`: its template, if it matched one.
+    pub fn request(&self, route: Option<&str>, status: u16, seconds: f64) {
+        let class = (usize::from(status / 100)).clamp(1, 5) - 1;
+        let series = route
+            .and_then(|r| self.durations.get(r))
+            .or_else(|| self.durations.get(UNMATCHED));
+        if let Some(series) = series {
+            series[class].record(seconds);
+        }
+    }
+
+    /// Folds the histogram samples gathered so far into their buckets, so memory stays flat
+    /// between scrapes (run every few seconds).
+    pub fn upkeep(&self) {
+        self.handle.run_upkeep();
+    }
+
+    /// The exposition text, with the numbers other layers keep for themselves brought up to
+    /// date first.
+    pub fn render(
+        &self,
+        cache: &CacheCounters,
+        listener: Option<&ListenerHealth>,
+        argon2_waiting: usize,
+    ) -> String {
+        self.cache_hits.absolute(cache.hits.load(Ordering::Relaxed));
+        self.cache_misses
+            .absolute(cache.misses.load(Ordering::Relaxed));
+        self.cache_invalidations
+            .absolute(cache.invalidations.load(Ordering::Relaxed));
+        if let Some(listener) = listener {
+            self.listener_reconnects
+                .absolute(listener.reconnects.load(Ordering::Relaxed));
+        }
+        self.argon2_queue.set(argon2_waiting as f64);
+        let _ = &self.recorder;
+        self.handle.render()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_and_histograms_render_in_the_exposition_format() {
+        let m = Metrics::new(&["/userinfo"]);
+        m.login(LoginOutcome::Ok);
+        m.login(LoginOutcome::Failed);
+        m.login(LoginOutcome::Failed);
+        m.flow(["access-expired", "refresh-rotated"]);
+        m.request(Some("/userinfo"), 200, 0.0003);
+        m.request(Some("/no/such/template"), 404, 0.0001);
+        let text = m.render(&CacheCounters::default(), None, 3);
+        assert!(
+            text.contains(r#"jwt_lab_logins_total{outcome="failed"} 2"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"jwt_lab_refreshes_total{outcome="rotated"} 1"#));
+        assert!(text.contains(
+            r#"jwt_lab_http_request_duration_seconds_bucket{route="/userinfo",status="2xx",le="0.0005"} 1"#
+        ));
+        assert!(text.contains(r#"route="unmatched",status="4xx""#));
+        assert!(text.contains("jwt_lab_argon2_queue_depth 3"));
+        assert!(text.contains("# HELP jwt_lab_logins_total"));
+    }
+
+    #[test]
+    fn causes_line_up_with_their_series() {
+        for cause in [
+            EndCause::Logout,
+            EndCause::Revoke,
+            EndCause::RevokeOthers,
+            EndCause::PasswordChange,
+            EndCause::Reuse,
+        ] {
+            assert_eq!(END_CAUSES[cause as usize], cause.as_str());
+        }
+    }
+}
