@@ -15,18 +15,20 @@ use secrecy::SecretString;
 
 use crate::auth::password::Passwords;
 pub use crate::auth::state::AppState;
+use crate::auth::state::Demo;
 use crate::auth::throttle::Throttle;
 use crate::auth::tokens::Tokens;
 use crate::clock::{Clock, SharedClock};
-use crate::config::{Backend, Config, TlsFiles, redact_url};
+use crate::config::{AccessKeys, Backend, Config, TlsFiles, redact_url};
 use crate::metrics::Metrics;
 use crate::ops::{self, openapi, probes};
+use crate::stateless::{self, KeySource};
 use crate::store::invalidation::{self, ListenerHealth};
 use crate::store::sessions::SessionStore;
 use crate::store::{self, Db, users};
 use crate::web::{
-    demo, login, logout, negotiate, pages, password, security, sessions as sessions_page, signup,
-    userinfo,
+    cross_site, demo, keys, lab, login, logout, negotiate, pages, password, security,
+    sessions as sessions_page, signup, two_servers, userinfo,
 };
 
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
@@ -57,8 +59,10 @@ pub const DEMO_PASSWORD: &str = "1234";
 pub struct Application {
     port: u16,
     server: Server,
-    metrics_server: Option<Server>,
+    /// The metrics server and, in demo mode, the stateless verifier and the "other site".
+    extra_servers: Vec<Server>,
     metrics_port: Option<u16>,
+    demo_ports: Option<(u16, u16)>,
     state: web::Data<AppState>,
 }
 
@@ -70,6 +74,7 @@ pub const ROUTES: &[&str] = &[
     "/healthz",
     "/readyz",
     "/openapi.json",
+    "/.well-known/jwks.json",
     "/api",
     "/login",
     "/signup",
@@ -83,6 +88,15 @@ pub const ROUTES: &[&str] = &[
     "/demo/forget-refresh",
     "/demo/replay-refresh",
     "/demo/lose-answer",
+    "/demo/cross-site/report",
+    "/demo/two-servers",
+    "/demo/two-servers/ask",
+    "/demo/two-servers/copy",
+    "/demo/two-servers/mint",
+    "/demo/copy/{id}",
+    "/demo/copy/{id}/ask",
+    "/demo/copy/{id}/logout",
+    "/lab",
     "/static/{file}",
 ];
 
@@ -98,6 +112,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/healthz").route(web::get().to(probes::healthz)))
         .service(resource("/readyz").route(web::get().to(probes::readyz)))
         .service(resource("/openapi.json").route(web::get().to(openapi::document)))
+        .service(resource("/.well-known/jwks.json").route(web::get().to(keys::jwks)))
         .service(resource("/api").route(web::get().to(openapi::reference)))
         .service(
             resource("/login")
@@ -124,7 +139,22 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/demo/expire-access").route(web::post().to(demo::expire_access)))
         .service(resource("/demo/forget-refresh").route(web::post().to(demo::forget_refresh)))
         .service(resource("/demo/replay-refresh").route(web::post().to(demo::replay_refresh)))
-        .service(resource("/demo/lose-answer").route(web::post().to(demo::lose_answer)));
+        .service(resource("/demo/lose-answer").route(web::post().to(demo::lose_answer)))
+        .service(resource("/demo/cross-site/report").route(web::get().to(cross_site::report)))
+        .service(resource("/demo/two-servers").route(web::get().to(two_servers::page)))
+        .service(resource("/demo/two-servers/ask").route(web::post().to(two_servers::ask)))
+        .service(resource("/demo/two-servers/copy").route(web::post().to(two_servers::keep_copy)))
+        .service(resource("/demo/two-servers/mint").route(web::post().to(two_servers::mint)))
+        .service(resource("/demo/copy/{id}").route(web::get().to(two_servers::copy_page)))
+        .service(resource("/demo/copy/{id}/ask").route(web::post().to(two_servers::ask_with_copy)))
+        .service(
+            resource("/demo/copy/{id}/logout").route(web::post().to(two_servers::log_out_victim)),
+        )
+        .service(
+            resource("/lab")
+                .route(web::get().to(lab::page))
+                .route(web::post().to(lab::attack)),
+        );
 }
 
 /// The operators' server on `METRICS_ADDR`: `GET /metrics` and nothing else, one worker.
@@ -167,6 +197,13 @@ impl Application {
         // On PostgreSQL the cache stays off until the listener is connected.
         let sessions = SessionStore::new(db.clone(), cache_ttl, config.backend == Backend::Sqlite);
         let instance = crate::auth::tokens::new_id()[..8].to_owned();
+        // Demo mode's servers are bound now, so their addresses are known to the state.
+        let demo_listeners = if config.demo_mode {
+            Some(DemoListeners::bind(&config)?)
+        } else {
+            None
+        };
+        let demo = demo_listeners.as_ref().map(DemoListeners::demo);
         let listener_health = match config.backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(start_listener(&config, &sessions, &instance).await),
@@ -182,6 +219,7 @@ impl Application {
             listener: listener_health,
             metrics: Arc::new(Metrics::new(ROUTES)),
             instance,
+            demo,
         });
 
         if state.config.demo_users {
@@ -232,18 +270,31 @@ impl Application {
             None => server.listen(listener)?,
         }
         .run();
-        let (metrics_server, metrics_port) = match state.config.metrics_addr {
+        let mut extra_servers = Vec::new();
+        let metrics_port = match state.config.metrics_addr {
             Some(addr) => {
                 let (server, port) = metrics_server(addr, state.clone())?;
-                (Some(server), Some(port))
+                extra_servers.push(server);
+                Some(port)
             }
-            None => (None, None),
+            None => None,
+        };
+        let demo_ports = match demo_listeners {
+            Some(listeners) => {
+                let ports = (listeners.verifier_port, listeners.cross_site_port);
+                let verifier = demo_verifier(&state, listeners.verifier, port, serving_tls)?;
+                let cross = cross_site::serve(listeners.cross_site, port, serving_tls)?;
+                extra_servers.extend([verifier, cross]);
+                Some(ports)
+            }
+            None => None,
         };
         Ok(Self {
             port,
             server,
-            metrics_server,
+            extra_servers,
             metrics_port,
+            demo_ports,
             state,
         })
     }
@@ -255,6 +306,11 @@ impl Application {
     /// The port `METRICS_ADDR` was bound to, when metrics are on.
     pub fn metrics_port(&self) -> Option<u16> {
         self.metrics_port
+    }
+
+    /// Demo mode: the ports of the stateless verifier and of the "other site".
+    pub fn demo_ports(&self) -> Option<(u16, u16)> {
+        self.demo_ports
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -273,7 +329,7 @@ impl Application {
                 prune(&state).await;
             }
         });
-        let upkeep = self.metrics_server.is_some().then(|| {
+        let upkeep = self.metrics_port.is_some().then(|| {
             let state = self.state.clone();
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(METRICS_UPKEEP_EVERY);
@@ -283,10 +339,19 @@ impl Application {
                 }
             })
         });
-        let result = match self.metrics_server {
-            Some(metrics) => serve_both(self.server, metrics).await,
-            None => self.server.await,
-        };
+        let extras: Vec<_> = self
+            .extra_servers
+            .into_iter()
+            .map(|server| {
+                let handle = server.handle();
+                (handle, tokio::spawn(server))
+            })
+            .collect();
+        let result = self.server.await;
+        for (handle, task) in extras {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         sweeper.abort();
         if let Some(upkeep) = upkeep {
             upkeep.abort();
@@ -295,20 +360,62 @@ impl Application {
     }
 }
 
-/// Runs both servers; the first to stop (or fail) stops the whole application.
-async fn serve_both(main: Server, metrics: Server) -> std::io::Result<()> {
-    let main_handle = main.handle();
-    let metrics_handle = metrics.handle();
-    tokio::select! {
-        result = main => {
-            metrics_handle.stop(true).await;
-            result
-        }
-        result = metrics => {
-            main_handle.stop(true).await;
-            result
+/// Demo mode's two extra servers, bound.
+struct DemoListeners {
+    verifier: TcpListener,
+    verifier_port: u16,
+    cross_site: TcpListener,
+    cross_site_port: u16,
+}
+
+impl DemoListeners {
+    fn bind(config: &Config) -> Result<Self, StartError> {
+        let bind = |var: &str, port: u16| {
+            TcpListener::bind((config.host.as_str(), port))
+                .map_err(|e| format!("{var}: cannot listen on {}:{port}: {e}", config.host))
+        };
+        let verifier = bind("DEMO_VERIFIER_PORT", config.demo_verifier_port)?;
+        let cross_site = bind("DEMO_CROSS_SITE_PORT", config.demo_cross_site_port)?;
+        Ok(Self {
+            verifier_port: verifier.local_addr()?.port(),
+            cross_site_port: cross_site.local_addr()?.port(),
+            verifier,
+            cross_site,
+        })
+    }
+
+    fn demo(&self) -> Demo {
+        Demo {
+            verifier_url: Some(format!("http://127.0.0.1:{}", self.verifier_port)),
+            cross_site_port: Some(self.cross_site_port),
+            copies: moka::sync::Cache::builder()
+                .max_capacity(1000)
+                .time_to_live(StdDuration::from_secs(24 * 60 * 60))
+                .build(),
+            cross_site_seen: std::sync::Mutex::new(std::collections::VecDeque::new()),
         }
     }
+}
+
+/// Demo mode: the stateless verifier, on `DEMO_VERIFIER_PORT`, knowing only what a separate
+/// service would: this app's JWKS address (EdDSA) or the shared secret (HS256).
+fn demo_verifier(
+    state: &web::Data<AppState>,
+    listener: TcpListener,
+    app_port: u16,
+    tls: bool,
+) -> Result<Server, StartError> {
+    let config = &state.config;
+    let source = match &config.access_keys {
+        AccessKeys::Hmac(pair) => KeySource::Secret(pair.current.clone()),
+        AccessKeys::Ed25519 { .. } => {
+            let scheme = if tls { "https" } else { "http" };
+            KeySource::Jwks(format!(
+                "{scheme}://127.0.0.1:{app_port}/.well-known/jwks.json"
+            ))
+        }
+    };
+    Ok(stateless::serve(listener, source, state.clock.clone())?)
 }
 
 /// Removes ended sessions and stale lock-out counts, counting sessions that ran out of time.

@@ -19,7 +19,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(var: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(var: &'static str, message: impl Into<String>) -> Self {
         Self {
             var,
             message: message.into(),
@@ -40,6 +40,51 @@ impl fmt::Debug for SecretPair {
             .field("current", &"[redacted]")
             .field("previous", &self.previous.as_ref().map(|_| "[redacted]"))
             .finish()
+    }
+}
+
+/// How access tokens are signed (`TOKEN_ALG`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenAlg {
+    /// HMAC-SHA256 with a secret: whoever can verify can also sign.
+    Hs256,
+    /// Ed25519 signatures: a private key signs; its public key, which anyone may have (the
+    /// JWKS), only verifies.
+    EdDsa,
+}
+
+impl TokenAlg {
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenAlg::Hs256 => "HS256",
+            TokenAlg::EdDsa => "EdDSA",
+        }
+    }
+}
+
+/// The keys of access tokens.
+#[derive(Clone)]
+pub enum AccessKeys {
+    /// `ACCESS_SECRET` (and `ACCESS_SECRET_PREVIOUS`).
+    Hmac(SecretPair),
+    /// `ACCESS_KEY_FILE`'s private key, and the public key of `ACCESS_KEY_FILE_PREVIOUS`
+    /// (accepted for verification only, and still published, during a rotation).
+    Ed25519 {
+        current: std::sync::Arc<ed25519_dalek::SigningKey>,
+        previous: Option<ed25519_dalek::VerifyingKey>,
+    },
+}
+
+impl fmt::Debug for AccessKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccessKeys::Hmac(pair) => f.debug_tuple("Hmac").field(pair).finish(),
+            AccessKeys::Ed25519 { previous, .. } => f
+                .debug_struct("Ed25519")
+                .field("current", &"[redacted]")
+                .field("previous", &previous.map(|_| "[public key]"))
+                .finish(),
+        }
     }
 }
 
@@ -97,15 +142,23 @@ pub struct Config {
     /// How long a session may sit in the in-memory cache before it is read again
     /// (`SESSION_CACHE_TTL`): the bound on staleness should an invalidation ever be lost.
     pub session_cache_ttl: Duration,
-    pub access_secret: SecretPair,
+    pub token_alg: TokenAlg,
+    pub access_keys: AccessKeys,
+    /// Refresh tokens are only ever read by this app, so they stay HMAC in either mode.
     pub refresh_secret: SecretPair,
-    /// True when no secrets were configured and random ones were made for this run only.
+    /// True when no keys were configured and random ones were made for this run only.
     pub secrets_generated: bool,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub session_max_lifetime: Duration,
     pub refresh_reuse_grace: Duration,
     pub demo_mode: bool,
+    /// Demo mode: the port of the stateless verifier the app runs beside itself
+    /// (`DEMO_VERIFIER_PORT`, default 8081).
+    pub demo_verifier_port: u16,
+    /// Demo mode: the port of the "other site" that tries cross-site requests
+    /// (`DEMO_CROSS_SITE_PORT`, default 8082).
+    pub demo_cross_site_port: u16,
     pub demo_users: bool,
     /// `TLS_CERT` and `TLS_KEY`: serve HTTPS (and send HSTS) when both are set.
     pub tls: Option<TlsFiles>,
@@ -178,45 +231,111 @@ impl Config {
             ));
         };
 
-        let access = get("ACCESS_SECRET");
+        let token_alg = match get("TOKEN_ALG").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("hs256") => TokenAlg::Hs256,
+            Some("eddsa" | "ed25519") => TokenAlg::EdDsa,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "TOKEN_ALG",
+                    format!("expected HS256 or EdDSA, got {other:?}"),
+                ));
+            }
+        };
         let refresh = get("REFRESH_SECRET");
-        let secrets_generated = access.is_none() && refresh.is_none();
-        if secrets_generated && backend == Backend::Postgres {
-            return Err(ConfigError::new(
-                "ACCESS_SECRET, REFRESH_SECRET",
-                "must be set with a postgres DATABASE_URL: every instance must sign and verify \
-                 with the same keys, so random per-run secrets cannot work",
-            ));
-        }
-        let access_current = match access {
-            Some(s) => checked_secret("ACCESS_SECRET", s)?,
-            None if secrets_generated => random_secret(),
-            None => {
-                return Err(ConfigError::new(
-                    "ACCESS_SECRET",
-                    "must be set when REFRESH_SECRET is set",
-                ));
+        let (access_keys, refresh_current, secrets_generated) = match token_alg {
+            TokenAlg::Hs256 => {
+                if get("ACCESS_KEY_FILE").is_some() {
+                    return Err(ConfigError::new(
+                        "ACCESS_KEY_FILE",
+                        "is only used with TOKEN_ALG=EdDSA (HS256 signs with ACCESS_SECRET)",
+                    ));
+                }
+                let access = get("ACCESS_SECRET");
+                let generated = access.is_none() && refresh.is_none();
+                if generated && backend == Backend::Postgres {
+                    return Err(ConfigError::new(
+                        "ACCESS_SECRET, REFRESH_SECRET",
+                        "must be set with a postgres DATABASE_URL: every instance must sign and \
+                         verify with the same keys, so random per-run secrets cannot work",
+                    ));
+                }
+                let access_current = match access {
+                    Some(s) => checked_secret("ACCESS_SECRET", s)?,
+                    None if generated => random_secret(),
+                    None => {
+                        return Err(ConfigError::new(
+                            "ACCESS_SECRET",
+                            "must be set when REFRESH_SECRET is set",
+                        ));
+                    }
+                };
+                let refresh_current = match refresh {
+                    Some(s) => checked_secret("REFRESH_SECRET", s)?,
+                    None if generated => random_secret(),
+                    None => {
+                        return Err(ConfigError::new(
+                            "REFRESH_SECRET",
+                            "must be set when ACCESS_SECRET is set",
+                        ));
+                    }
+                };
+                if access_current.expose_secret() == refresh_current.expose_secret() {
+                    return Err(ConfigError::new(
+                        "REFRESH_SECRET",
+                        "must differ from ACCESS_SECRET, so one kind of token can never pass for the other",
+                    ));
+                }
+                let previous = get("ACCESS_SECRET_PREVIOUS")
+                    .map(|s| checked_secret("ACCESS_SECRET_PREVIOUS", s))
+                    .transpose()?;
+                let keys = AccessKeys::Hmac(SecretPair {
+                    current: access_current,
+                    previous,
+                });
+                (keys, refresh_current, generated)
+            }
+            TokenAlg::EdDsa => {
+                let key_file = get("ACCESS_KEY_FILE");
+                let generated = key_file.is_none() && refresh.is_none();
+                if generated && backend == Backend::Postgres {
+                    return Err(ConfigError::new(
+                        "ACCESS_KEY_FILE, REFRESH_SECRET",
+                        "must be set with a postgres DATABASE_URL and TOKEN_ALG=EdDSA: every \
+                         instance must sign with the same key, so a per-run key cannot work",
+                    ));
+                }
+                let current = match key_file {
+                    Some(path) => read_private_key("ACCESS_KEY_FILE", &path)?,
+                    None if generated => {
+                        ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng)
+                    }
+                    None => {
+                        return Err(ConfigError::new(
+                            "ACCESS_KEY_FILE",
+                            "must be set when REFRESH_SECRET is set (with TOKEN_ALG=EdDSA)",
+                        ));
+                    }
+                };
+                let refresh_current = match refresh {
+                    Some(s) => checked_secret("REFRESH_SECRET", s)?,
+                    None if generated => random_secret(),
+                    None => {
+                        return Err(ConfigError::new(
+                            "REFRESH_SECRET",
+                            "must be set when ACCESS_KEY_FILE is set",
+                        ));
+                    }
+                };
+                let previous = get("ACCESS_KEY_FILE_PREVIOUS")
+                    .map(|path| read_public_key("ACCESS_KEY_FILE_PREVIOUS", &path))
+                    .transpose()?;
+                let keys = AccessKeys::Ed25519 {
+                    current: std::sync::Arc::new(current),
+                    previous,
+                };
+                (keys, refresh_current, generated)
             }
         };
-        let refresh_current = match refresh {
-            Some(s) => checked_secret("REFRESH_SECRET", s)?,
-            None if secrets_generated => random_secret(),
-            None => {
-                return Err(ConfigError::new(
-                    "REFRESH_SECRET",
-                    "must be set when ACCESS_SECRET is set",
-                ));
-            }
-        };
-        if access_current.expose_secret() == refresh_current.expose_secret() {
-            return Err(ConfigError::new(
-                "REFRESH_SECRET",
-                "must differ from ACCESS_SECRET, so one kind of token can never pass for the other",
-            ));
-        }
-        let access_previous = get("ACCESS_SECRET_PREVIOUS")
-            .map(|s| checked_secret("ACCESS_SECRET_PREVIOUS", s))
-            .transpose()?;
         let refresh_previous = get("REFRESH_SECRET_PREVIOUS")
             .map(|s| checked_secret("REFRESH_SECRET_PREVIOUS", s))
             .transpose()?;
@@ -346,6 +465,16 @@ impl Config {
             ));
         }
         let log_format = LogFormat::from_env_value(get("LOG_FORMAT").as_deref())?;
+        let demo_port = |name: &'static str, default: u16| -> Result<u16, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u16>()
+                    .map_err(|_| ConfigError::new(name, format!("not a port number: {v:?}"))),
+            }
+        };
+        let demo_verifier_port = demo_port("DEMO_VERIFIER_PORT", 8081)?;
+        let demo_cross_site_port = demo_port("DEMO_CROSS_SITE_PORT", 8082)?;
 
         Ok(Config {
             host,
@@ -356,10 +485,8 @@ impl Config {
             backend,
             database,
             session_cache_ttl,
-            access_secret: SecretPair {
-                current: access_current,
-                previous: access_previous,
-            },
+            token_alg,
+            access_keys,
             refresh_secret: SecretPair {
                 current: refresh_current,
                 previous: refresh_previous,
@@ -370,10 +497,48 @@ impl Config {
             session_max_lifetime,
             refresh_reuse_grace,
             demo_mode: flag("DEMO_MODE", false)?,
+            demo_verifier_port,
+            demo_cross_site_port,
             demo_users: flag("DEMO_USERS", true)?,
             tls,
         })
     }
+}
+
+/// An Ed25519 private key from a PKCS#8 PEM file (`openssl genpkey -algorithm ed25519`).
+fn read_private_key(
+    var: &'static str,
+    path: &str,
+) -> Result<ed25519_dalek::SigningKey, ConfigError> {
+    use ed25519_dalek::pkcs8::DecodePrivateKey;
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(var, format!("cannot read {path}: {e}")))?;
+    ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|_| {
+        ConfigError::new(
+            var,
+            format!("{path} is not an Ed25519 private key in PKCS#8 PEM (make one with: openssl genpkey -algorithm ed25519)"),
+        )
+    })
+}
+
+/// An Ed25519 public key from a PEM file: a private key (its public half is taken) or a public
+/// key (`openssl pkey -pubout`).
+fn read_public_key(
+    var: &'static str,
+    path: &str,
+) -> Result<ed25519_dalek::VerifyingKey, ConfigError> {
+    use ed25519_dalek::pkcs8::DecodePublicKey;
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(var, format!("cannot read {path}: {e}")))?;
+    if let Ok(private) = read_private_key(var, path) {
+        return Ok(private.verifying_key());
+    }
+    ed25519_dalek::VerifyingKey::from_public_key_pem(&pem).map_err(|_| {
+        ConfigError::new(
+            var,
+            format!("{path} is not an Ed25519 key in PEM (private PKCS#8 or public SPKI)"),
+        )
+    })
 }
 
 fn checked_secret(var: &'static str, value: String) -> Result<SecretString, ConfigError> {
@@ -470,8 +635,12 @@ mod tests {
         assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 8080));
         assert_eq!(c.database_url, "sqlite://data/app.db");
         assert!(c.secrets_generated);
+        assert_eq!(c.token_alg, TokenAlg::Hs256);
+        let AccessKeys::Hmac(access) = &c.access_keys else {
+            panic!("HS256 by default")
+        };
         assert_ne!(
-            c.access_secret.current.expose_secret(),
+            access.current.expose_secret(),
             c.refresh_secret.current.expose_secret()
         );
         assert_eq!(c.access_token_ttl, Duration::days(1));
@@ -593,6 +762,65 @@ mod tests {
     }
 
     #[test]
+    fn eddsa_reads_its_keys_from_pem_files() {
+        use ed25519_dalek::pkcs8::{EncodePrivateKey, spki::der::pem::LineEnding};
+        let dir = tempfile::tempdir().unwrap();
+        let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+        let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap();
+        let path = dir.path().join("access.pem");
+        std::fs::write(&path, pem.as_bytes()).unwrap();
+        let file = path.to_str().unwrap();
+        let c = config(&[
+            ("TOKEN_ALG", "EdDSA"),
+            ("ACCESS_KEY_FILE", file),
+            ("ACCESS_KEY_FILE_PREVIOUS", file),
+            ("REFRESH_SECRET", B),
+        ])
+        .unwrap();
+        let AccessKeys::Ed25519 { current, previous } = &c.access_keys else {
+            panic!("EdDSA")
+        };
+        assert_eq!(current.verifying_key(), key.verifying_key());
+        assert_eq!(*previous, Some(key.verifying_key()));
+        assert!(!format!("{c:?}").contains(&format!("{:?}", key.to_bytes())));
+
+        // Zero-config: a key pair made for this run.
+        assert!(config(&[("TOKEN_ALG", "eddsa")]).unwrap().secrets_generated);
+        // Anything else names the variable.
+        let bad = dir.path().join("not-a-key.pem");
+        std::fs::write(&bad, "hello").unwrap();
+        for (vars, var) in [
+            (vec![("TOKEN_ALG", "RS256")], "TOKEN_ALG"),
+            (
+                vec![("TOKEN_ALG", "EdDSA"), ("REFRESH_SECRET", B)],
+                "ACCESS_KEY_FILE",
+            ),
+            (
+                vec![("TOKEN_ALG", "EdDSA"), ("ACCESS_KEY_FILE", file)],
+                "REFRESH_SECRET",
+            ),
+            (
+                vec![
+                    ("TOKEN_ALG", "EdDSA"),
+                    ("ACCESS_KEY_FILE", bad.to_str().unwrap()),
+                    ("REFRESH_SECRET", B),
+                ],
+                "ACCESS_KEY_FILE",
+            ),
+            (vec![("ACCESS_KEY_FILE", file)], "ACCESS_KEY_FILE"),
+            (
+                vec![
+                    ("TOKEN_ALG", "EdDSA"),
+                    ("DATABASE_URL", "postgres://db/lab"),
+                ],
+                "ACCESS_KEY_FILE, REFRESH_SECRET",
+            ),
+        ] {
+            assert_eq!(config(&vars).unwrap_err().var, var, "{vars:?}");
+        }
+    }
+
+    #[test]
     fn urls_in_messages_hide_passwords() {
         assert_eq!(
             redact_url("postgres://app:hunter2@db:5432/lab"),
@@ -605,7 +833,10 @@ mod tests {
     fn configured_secrets_are_kept() {
         let c = config(&[("ACCESS_SECRET", A), ("REFRESH_SECRET", B)]).unwrap();
         assert!(!c.secrets_generated);
-        assert_eq!(c.access_secret.current.expose_secret(), A);
+        let AccessKeys::Hmac(access) = &c.access_keys else {
+            panic!("HS256")
+        };
+        assert_eq!(access.current.expose_secret(), A);
         assert!(format!("{c:?}").contains("[redacted]") && !format!("{c:?}").contains(A));
     }
 }

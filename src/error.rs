@@ -23,6 +23,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("Nothing here.")]
     NotFound,
+    /// A 404 with a reason worth giving.
+    #[error("{0}")]
+    NotFoundBecause(String),
     #[error("{0}")]
     Conflict(String),
     #[error("The request body is too large (the limit is {0} bytes).")]
@@ -81,7 +84,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NotFoundBecause(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

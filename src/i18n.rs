@@ -544,6 +544,278 @@ texts! {
         "How it works",
         "동작 원리",
     ),
+    nav_demos: (
+        "Try it",
+        "직접 해 보기",
+    ),
+    demos_hint: (
+        "Demo mode: see the trade-offs and the attacks with your own token.",
+        "데모 모드: 내 토큰으로 트레이드오프와 공격을 직접 확인해 보세요.",
+    ),
+    ts_title: (
+        "Same token, two servers",
+        "같은 토큰, 두 서버",
+    ),
+    ts_intro: (
+        "The app checks a token's signature and then its session on the server: it is stateful. The stateless verifier beside it checks the signature alone: it has no database. Send the same access token to both and compare their answers.",
+        "앱은 토큰의 서명을 확인한 다음 서버에 있는 세션을 확인합니다(상태 유지). 옆에 있는 무상태 검증 서버는 서명만 확인하며 데이터베이스가 없습니다. 같은 액세스 토큰을 두 서버에 보내 답을 비교해 보세요.",
+    ),
+    ts_mode_eddsa: (
+        "Tokens are signed with EdDSA: the verifier holds only the public keys, from the app's JWKS. It can check tokens but can never sign one.",
+        "토큰은 EdDSA로 서명됩니다. 검증 서버는 앱의 JWKS에서 받은 공개 키만 가지고 있어서 토큰을 확인할 수는 있어도 절대 만들 수는 없습니다.",
+    ),
+    ts_mode_hs256: (
+        "Tokens are signed with HS256: the verifier holds the very secret the app signs with, so it could also make tokens. Try “Mint a token with the shared secret”.",
+        "토큰은 HS256으로 서명됩니다. 검증 서버가 앱이 서명할 때 쓰는 바로 그 비밀 키를 가지고 있으므로 토큰을 만들 수도 있습니다. “공유 비밀 키로 토큰 만들기”를 눌러 보세요.",
+    ),
+    ts_ask: (
+        "Ask both servers with my access token",
+        "내 액세스 토큰으로 두 서버에 묻기",
+    ),
+    ts_copy: (
+        "Keep a copy, as a thief would",
+        "도둑처럼 복사본 챙기기",
+    ),
+    ts_copy_hint: (
+        "The server keeps the copy in its memory under a random address and never shows the token. Then log out, and send the copy again.",
+        "서버가 복사본을 무작위 주소 아래 메모리에만 보관하며 토큰 자체는 보여 주지 않습니다. 그다음 로그아웃하고 복사본을 다시 보내 보세요.",
+    ),
+    ts_mint: (
+        "Mint a token with the shared secret",
+        "공유 비밀 키로 토큰 만들기",
+    ),
+    ts_mint_hint: (
+        "Signs a token for the user “admin” in a session that never existed, with the secret every HS256 verifier must hold.",
+        "모든 HS256 검증 서버가 가져야 하는 비밀 키로, 존재한 적 없는 세션의 “admin” 사용자 토큰을 서명합니다.",
+    ),
+    ts_app: (
+        "The app (stateful)",
+        "앱 (상태 유지)",
+    ),
+    ts_verifier: (
+        "Stateless verifier",
+        "무상태 검증 서버",
+    ),
+    ts_app_ok: (
+        "Served: the signature is good and the session is active.",
+        "응답함: 서명이 맞고 세션이 살아 있습니다.",
+    ),
+    ts_verifier_ok: (
+        "Accepted, on the signature alone.",
+        "서명만 보고 받아들였습니다.",
+    ),
+    ts_refused: (
+        "Refused.",
+        "거부했습니다.",
+    ),
+    ts_verifier_down: (
+        "The verifier did not answer.",
+        "검증 서버가 응답하지 않았습니다.",
+    ),
+    ts_copy_title: (
+        "A copied access token",
+        "복사된 액세스 토큰",
+    ),
+    ts_copy_intro: (
+        "This is what a thief holds: a copy of your access token, shown decoded. The token itself stays on the server.",
+        "도둑이 가진 것은 이것입니다: 내 액세스 토큰의 복사본(풀어서 보여 줌). 토큰 자체는 서버에만 있습니다.",
+    ),
+    ts_copy_ask: (
+        "Send the copy to both servers",
+        "복사본을 두 서버에 보내기",
+    ),
+    ts_logout_victim: (
+        "Log out the real user",
+        "진짜 사용자 로그아웃하기",
+    ),
+    ts_logout_hint: (
+        "Ends the session this token belongs to, exactly as your logout would, and clears this browser's cookies. Then send the copy again.",
+        "이 토큰이 속한 세션을 내 로그아웃과 똑같이 끝내고 이 브라우저의 쿠키를 지웁니다. 그다음 복사본을 다시 보내 보세요.",
+    ),
+    ts_notice_logged_out: (
+        "The real user has logged out: the session is over.",
+        "진짜 사용자가 로그아웃했습니다. 세션이 끝났습니다.",
+    ),
+    ts_expired_copy: (
+        "The copy has expired: even the stateless verifier refuses it now.",
+        "복사본이 만료되었습니다. 이제 무상태 검증 서버도 거부합니다.",
+    ),
+    ts_why_title: (
+        "Why the answers differ",
+        "두 답이 다른 이유",
+    ),
+    ts_why: (
+        "Before logout both servers accept the token. After it, the app refuses the copy at once: it looks the session up and finds it ended. The stateless verifier cannot know that: it has no session store, so it honours the copy until its exp. That is the trade-off. The verifier needs no database and can run anywhere, but it cannot take a token back; the app pays a cached session lookup per request and a write per refresh, and in return logout is real. Short access-token lifetimes bound what stateless services risk.",
+        "로그아웃 전에는 두 서버 모두 토큰을 받아들입니다. 로그아웃 뒤에는 앱이 세션을 찾아보고 끝났다는 것을 알기에 복사본을 즉시 거부합니다. 무상태 검증 서버는 세션 저장소가 없어서 그 사실을 알 수 없으므로 exp까지 복사본을 받아들입니다. 이것이 트레이드오프입니다. 검증 서버는 데이터베이스 없이 어디서든 돌 수 있지만 토큰을 되돌릴 수 없고, 앱은 요청마다 캐시된 세션 조회와 리프레시마다 한 번의 쓰기를 치르는 대신 로그아웃이 진짜가 됩니다. 액세스 토큰 수명을 짧게 하면 무상태 서비스가 지는 위험이 줄어듭니다.",
+    ),
+    ts_mint_why: (
+        "With a shared secret, every service that verifies tokens can also sign them: the stateless verifier took this forged “admin” token as genuine. The app refused it only because no such session exists. With EdDSA a verifier holds public keys and cannot sign at all, so a leaked verifier does not leak the power to log in as anyone.",
+        "비밀 키를 공유하면 토큰을 검증하는 모든 서비스가 토큰을 만들 수도 있습니다. 무상태 검증 서버는 위조된 “admin” 토큰을 진짜로 받아들였습니다. 앱이 거부한 것은 그런 세션이 없기 때문일 뿐입니다. EdDSA라면 검증 서버는 공개 키만 가지고 있어 서명을 전혀 할 수 없으므로, 검증 서버가 털려도 아무나로 로그인할 힘까지 새지는 않습니다.",
+    ),
+    cs_title: (
+        "Another site",
+        "다른 사이트",
+    ),
+    cs_intro: (
+        "This page comes from another site. In your browser it now tries what a malicious page would do to the app. Nothing here can work; each result says which defence stopped it. The app it attacks:",
+        "이 페이지는 다른 사이트에서 왔습니다. 지금 내 브라우저 안에서 악성 페이지가 앱에 할 법한 일을 시도합니다. 여기서는 아무것도 통하지 않으며, 결과마다 어떤 방어가 막았는지 알려 줍니다. 공격 대상 앱:",
+    ),
+    cs_running: (
+        "trying…",
+        "시도하는 중…",
+    ),
+    cs_result_label: (
+        "What happened:",
+        "결과:",
+    ),
+    cs_cookie_title: (
+        "Read the app's cookies",
+        "앱의 쿠키 읽기",
+    ),
+    cs_cookie_what: (
+        "A script here reads document.cookie.",
+        "여기 있는 스크립트가 document.cookie를 읽습니다.",
+    ),
+    cs_cookie_empty: (
+        "document.cookie is empty: no cookie of the app is visible here.",
+        "document.cookie가 비어 있습니다. 앱의 쿠키는 여기서 하나도 보이지 않습니다.",
+    ),
+    cs_cookie_others: (
+        "document.cookie shows only this site's own cookies:",
+        "document.cookie에는 이 사이트 자신의 쿠키만 보입니다:",
+    ),
+    cs_cookie_leaked: (
+        "The app's token cookie is visible here. It should never be.",
+        "앱의 토큰 쿠키가 여기서 보입니다. 절대 그래서는 안 됩니다.",
+    ),
+    cs_cookie_defence: (
+        "Cookies belong to the site that set them: another site's page never sees them. And even the app's own pages cannot read access_jwt or refresh_jwt: they are HttpOnly, so a script injected into the app (XSS) could not steal them either.",
+        "쿠키는 설정한 사이트의 것이라 다른 사이트의 페이지에서는 보이지 않습니다. 게다가 access_jwt와 refresh_jwt는 HttpOnly라서 앱 자신의 페이지에서도 읽을 수 없으므로, 앱에 주입된 스크립트(XSS)도 훔칠 수 없습니다.",
+    ),
+    cs_fetch_title: (
+        "Read /userinfo with your credentials",
+        "내 자격 증명으로 /userinfo 읽기",
+    ),
+    cs_fetch_what: (
+        "A script here calls fetch on the app's /userinfo with credentials: include.",
+        "여기 있는 스크립트가 credentials: include로 앱의 /userinfo에 fetch를 보냅니다.",
+    ),
+    cs_fetch_blocked: (
+        "The browser did not let this page read the answer",
+        "브라우저가 이 페이지에 응답을 읽지 못하게 했습니다",
+    ),
+    cs_fetch_read: (
+        "This page read the answer:",
+        "이 페이지가 응답을 읽었습니다:",
+    ),
+    cs_fetch_defence: (
+        "SameSite=Strict: the browser sent the request without the app's cookies, so the app answered 401 (see what the app saw, below). CORS: the app allows no other origin to read its answers, so the browser does not even show this page that 401.",
+        "SameSite=Strict: 브라우저가 앱의 쿠키 없이 요청을 보냈으므로 앱은 401로 답했습니다(아래 앱이 본 것 참고). CORS: 앱이 다른 출처가 응답을 읽도록 허락하지 않으므로 브라우저는 그 401조차 이 페이지에 보여 주지 않습니다.",
+    ),
+    cs_post_title: (
+        "Log you out with a form",
+        "폼으로 로그아웃시키기",
+    ),
+    cs_post_what: (
+        "A hidden form here posts to the app's /logout, as a cross-site request forgery would.",
+        "여기 숨겨진 폼이 사이트 간 요청 위조(CSRF)처럼 앱의 /logout으로 POST를 보냅니다.",
+    ),
+    cs_post_refused: (
+        "The app refused it: you are still logged in",
+        "앱이 거부했습니다. 여전히 로그인되어 있습니다",
+    ),
+    cs_post_done: (
+        "The app accepted it. It should never have.",
+        "앱이 받아들였습니다. 절대 그래서는 안 됩니다.",
+    ),
+    cs_post_unknown: (
+        "The app saw no such request.",
+        "앱은 그런 요청을 보지 못했습니다.",
+    ),
+    cs_post_defence: (
+        "SameSite=Strict kept the cookies off the request, and the app's same-origin check (the browser says Sec-Fetch-Site: cross-site) refused it with 403 before any handler ran.",
+        "SameSite=Strict가 요청에서 쿠키를 뺐고, 앱의 같은 출처 확인(브라우저가 Sec-Fetch-Site: cross-site라고 알려 줌)이 처리기가 돌기도 전에 403으로 거부했습니다.",
+    ),
+    cs_same_origin: (
+        "same-origin check",
+        "같은 출처 확인",
+    ),
+    cs_seen_title: (
+        "What the app saw",
+        "앱이 본 것",
+    ),
+    cs_seen_hint: (
+        "A page cannot read another origin's answers, so this one asks the app, which lets this origin, and no other, read the report.",
+        "페이지는 다른 출처의 응답을 읽을 수 없으므로 앱에 물어봅니다. 앱은 이 출처에만 이 보고서를 읽도록 허락합니다.",
+    ),
+    cs_col_request: (
+        "Request",
+        "요청",
+    ),
+    cs_col_cookie: (
+        "Cookie came",
+        "쿠키 전송",
+    ),
+    cs_col_answer: (
+        "Answer",
+        "응답",
+    ),
+    cs_col_defence: (
+        "Stopped by",
+        "막은 방어",
+    ),
+    cs_back: (
+        "Back to the app: you are still logged in",
+        "앱으로 돌아가기: 여전히 로그인되어 있습니다",
+    ),
+    cs_link: (
+        "Open a page of another site that tries to attack this one",
+        "이 사이트를 공격해 보는 다른 사이트의 페이지 열기",
+    ),
+    lab_title: (
+        "Attack lab",
+        "공격 실험실",
+    ),
+    lab_intro: (
+        "Start from your own access token, pick an attack, change the header or the payload if you like, and send it. The server runs it through the very checks every request meets and shows where it stopped, and why.",
+        "내 액세스 토큰에서 시작해 공격을 고르고, 원하면 헤더나 페이로드를 바꾼 뒤 보내 보세요. 서버는 모든 요청이 거치는 바로 그 검사에 토큰을 통과시키고, 어디서 왜 멈췄는지 보여 줍니다.",
+    ),
+    lab_your_token: (
+        "Your access token, decoded",
+        "내 액세스 토큰, 풀어 본 모습",
+    ),
+    lab_your_token_hint: (
+        "Header and payload as the server reads them. The token itself is never shown.",
+        "서버가 읽는 그대로의 헤더와 페이로드입니다. 토큰 자체는 보여 주지 않습니다.",
+    ),
+    lab_pick: (
+        "Attack",
+        "공격",
+    ),
+    lab_edits: (
+        "Change the token (optional)",
+        "토큰 바꾸기(선택)",
+    ),
+    lab_send: (
+        "Send it",
+        "보내기",
+    ),
+    lab_accepted: (
+        "Accepted.",
+        "받아들임.",
+    ),
+    lab_refused: (
+        "Refused. The check that failed:",
+        "거부됨. 통과하지 못한 검사:",
+    ),
+    lab_steps: (
+        "The server's checks, in order",
+        "서버의 검사, 순서대로",
+    ),
+    lab_sent: (
+        "What was sent",
+        "보낸 토큰",
+    ),
 }
 
 impl Texts {
@@ -665,6 +937,237 @@ pub fn describe_event(lang: Lang, name: &str) -> &'static str {
     }
 }
 
+/// An attack of the lab: its title, and what it tries and why it fails.
+pub fn describe_attack(lang: Lang, name: &str) -> (&'static str, &'static str) {
+    let (en, ko): ((&str, &str), (&str, &str)) = match name {
+        "unchanged" => (
+            (
+                "Your token, unchanged",
+                "The control: a genuine token on a live session is accepted. Every other attack starts from this one.",
+            ),
+            (
+                "바꾸지 않은 내 토큰",
+                "대조군: 살아 있는 세션의 진짜 토큰은 받아들여집니다. 다른 모든 공격은 여기서 출발합니다.",
+            ),
+        ),
+        "tamper-payload" => (
+            (
+                "Change the payload, keep the signature",
+                "Makes you “admin” (or whatever you type) and keeps the old signature. The signature covers header and payload: one changed character and it no longer matches.",
+            ),
+            (
+                "페이로드 바꾸고 서명은 그대로",
+                "나를 “admin”(또는 입력한 값)으로 바꾸고 옛 서명을 유지합니다. 서명은 헤더와 페이로드 전체를 덮으므로 한 글자만 바뀌어도 맞지 않습니다.",
+            ),
+        ),
+        "alg-none" => (
+            (
+                "alg: none",
+                "Claims the token needs no signature at all, the oldest JWT attack. The key named by kid is pinned to one algorithm, and none is not it.",
+            ),
+            (
+                "alg: none",
+                "서명이 아예 필요 없다고 주장하는, 가장 오래된 JWT 공격입니다. kid가 가리키는 키는 한 알고리즘에 고정되어 있고 none은 그것이 아닙니다.",
+            ),
+        ),
+        "guessed-secret" => (
+            (
+                "Sign with a guessed secret",
+                "Signs HS256 with “secret”, the classic weak key. The server's secrets are at least 32 random bytes, so the signature does not match (with EdDSA, HS256 is not even the pinned algorithm).",
+            ),
+            (
+                "추측한 비밀 키로 서명",
+                "흔한 약한 키인 “secret”으로 HS256 서명을 합니다. 서버의 비밀 키는 최소 32바이트의 무작위 값이라 서명이 맞지 않습니다(EdDSA라면 HS256은 고정된 알고리즘조차 아닙니다).",
+            ),
+        ),
+        "hs512" => (
+            (
+                "Switch to HS512",
+                "Signs with HS512 using the server's own key material. Even the right key is refused with the wrong algorithm: the algorithm is pinned per key, not taken from the header.",
+            ),
+            (
+                "HS512로 바꾸기",
+                "서버 자신의 키 재료로 HS512 서명을 합니다. 키가 맞아도 알고리즘이 다르면 거부됩니다. 알고리즘은 헤더가 아니라 키마다 고정되어 있습니다.",
+            ),
+        ),
+        "public-key-as-secret" => (
+            (
+                "HS256 with the public key",
+                "Algorithm confusion: takes the public key from the JWKS and uses it as an HMAC secret. A naive verifier would check HMAC with that same public key and accept. Here the key is pinned to EdDSA.",
+            ),
+            (
+                "공개 키로 HS256",
+                "알고리즘 혼동: JWKS의 공개 키를 HMAC 비밀 키로 씁니다. 순진한 검증기는 같은 공개 키로 HMAC을 확인해 받아들이겠지만, 여기서는 그 키가 EdDSA에 고정되어 있습니다.",
+            ),
+        ),
+        "other-key" => (
+            (
+                "Sign with another Ed25519 key",
+                "Signs with a key pair the attacker made, under the server's kid. Only the server's private key makes signatures its public key accepts.",
+            ),
+            (
+                "다른 Ed25519 키로 서명",
+                "공격자가 만든 키 쌍으로 서버의 kid를 달고 서명합니다. 서버의 공개 키가 받아들이는 서명은 서버의 개인 키만 만들 수 있습니다.",
+            ),
+        ),
+        "refresh-as-access" => (
+            (
+                "Use the refresh token as an access token",
+                "Presents your refresh token where an access token belongs. Refresh tokens have their own key, unknown to the access checks, and say typ: refresh.",
+            ),
+            (
+                "리프레시 토큰을 액세스 토큰으로",
+                "액세스 토큰 자리에 리프레시 토큰을 냅니다. 리프레시 토큰은 액세스 검사가 모르는 자기만의 키를 쓰고 typ: refresh라고 적혀 있습니다.",
+            ),
+        ),
+        "unknown-kid" => (
+            (
+                "A made-up kid",
+                "Names a key the server does not have. kid only picks among the server's own keys; nothing else is tried.",
+            ),
+            (
+                "지어낸 kid",
+                "서버에 없는 키를 가리킵니다. kid는 서버 자신의 키 중에서만 고르며, 다른 것은 시도하지 않습니다.",
+            ),
+        ),
+        "jwk-header" => (
+            (
+                "Bring your own key (jwk)",
+                "Puts the attacker's public key in the header and signs with its private key. A verifier that trusted the header's key would accept anything. The header may not carry a key here.",
+            ),
+            (
+                "내 키 가져오기(jwk)",
+                "헤더에 공격자의 공개 키를 넣고 그 개인 키로 서명합니다. 헤더의 키를 믿는 검증기는 무엇이든 받아들입니다. 여기서는 헤더에 키를 담을 수 없습니다.",
+            ),
+        ),
+        "jku-header" => (
+            (
+                "Point to your own key set (jku)",
+                "Tells the server to fetch keys from the attacker's URL. The server never fetches keys named by a token.",
+            ),
+            (
+                "내 키 세트 가리키기(jku)",
+                "서버에게 공격자의 URL에서 키를 가져오라고 합니다. 서버는 토큰이 가리키는 키를 절대 가져오지 않습니다.",
+            ),
+        ),
+        "wrong-type" => (
+            (
+                "typ: refresh in an access token",
+                "Signed with the real access key (as if it leaked) but says it is a refresh token. Each kind is accepted only where it belongs.",
+            ),
+            (
+                "액세스 토큰에 typ: refresh",
+                "진짜 액세스 키로 서명했지만(키가 샜다고 가정) 리프레시 토큰이라고 적혀 있습니다. 토큰은 제자리에서만 받아들여집니다.",
+            ),
+        ),
+        "wrong-audience" => (
+            (
+                "A token meant for another service",
+                "Signed with the real key but with another aud. A token for one service must not open another.",
+            ),
+            (
+                "다른 서비스용 토큰",
+                "진짜 키로 서명했지만 aud가 다릅니다. 한 서비스용 토큰이 다른 서비스를 열어서는 안 됩니다.",
+            ),
+        ),
+        "expired" => (
+            (
+                "An expired token, re-signed",
+                "Signed with the real key, exp a minute ago. Expired is expired: only the refresh flow can renew it.",
+            ),
+            (
+                "만료된 토큰, 다시 서명",
+                "진짜 키로 서명했고 exp는 1분 전입니다. 만료는 만료이며, 새로 받는 길은 리프레시 흐름뿐입니다.",
+            ),
+        ),
+        "not-yet-valid" => (
+            (
+                "A token from the future",
+                "Signed with the real key, nbf an hour from now. It is refused until then.",
+            ),
+            (
+                "미래에서 온 토큰",
+                "진짜 키로 서명했고 nbf는 한 시간 뒤입니다. 그때까지는 거부됩니다.",
+            ),
+        ),
+        "forged-session" => (
+            (
+                "Forge a session with the key",
+                "As if the signing key had leaked: a perfectly signed token for “admin” in a session that never existed. Every token check passes; the server still refuses, because it looks the session up. A stateless server would have said yes.",
+            ),
+            (
+                "키로 세션 위조하기",
+                "서명 키가 샜다고 가정한, 존재한 적 없는 세션의 “admin” 토큰입니다. 토큰 검사는 모두 통과하지만 서버는 세션을 찾아보기 때문에 여전히 거부합니다. 무상태 서버라면 받아들였을 것입니다.",
+            ),
+        ),
+        _ => (("", ""), ("", "")),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Ko => ko,
+    }
+}
+
+/// A check of the verification path, by its rule name.
+pub fn describe_rule(lang: Lang, rule: &str) -> &'static str {
+    let (en, ko) = match rule {
+        "size" => (
+            "The token is short enough to read at all.",
+            "토큰이 읽을 수 있을 만큼 짧습니다.",
+        ),
+        "structure" => (
+            "Three Base64URL parts, a JSON header.",
+            "세 개의 Base64URL 조각과 JSON 헤더입니다.",
+        ),
+        "key-in-token" => (
+            "The header names no key of its own (jwk, jku, x5u, x5c).",
+            "헤더가 자기 키(jwk, jku, x5u, x5c)를 가리키지 않습니다.",
+        ),
+        "key-id" => (
+            "kid names one of the server's own keys.",
+            "kid가 서버 자신의 키 중 하나를 가리킵니다.",
+        ),
+        "algorithm" => (
+            "The header's alg is the one that key is pinned to.",
+            "헤더의 alg가 그 키에 고정된 알고리즘입니다.",
+        ),
+        "signature" => (
+            "The signature was made by that key over exactly this header and payload.",
+            "서명이 바로 이 헤더와 페이로드에 대해 그 키로 만들어졌습니다.",
+        ),
+        "issuer" => ("iss is this server.", "iss가 이 서버입니다."),
+        "audience" => ("aud is this service.", "aud가 이 서비스입니다."),
+        "claims" => (
+            "Every claim is there, with the right type.",
+            "모든 클레임이 올바른 형식으로 있습니다.",
+        ),
+        "type" => (
+            "typ says access: refresh tokens are not accepted here.",
+            "typ가 access입니다. 리프레시 토큰은 여기서 받지 않습니다.",
+        ),
+        "not-before" => ("nbf has passed.", "nbf가 지났습니다."),
+        "expiry" => ("exp has not passed.", "exp가 지나지 않았습니다."),
+        "session" => (
+            "The session named by sid exists, and is this user's.",
+            "sid가 가리키는 세션이 있고 이 사용자의 것입니다.",
+        ),
+        "session-active" => (
+            "That session has not been logged out or revoked, and is within its lifetime.",
+            "그 세션이 로그아웃되거나 취소되지 않았고 수명 안에 있습니다.",
+        ),
+        "branch" => (
+            "The token is not from a dropped branch of the refresh-token lineage.",
+            "토큰이 리프레시 토큰 계보의 버려진 갈래에서 온 것이 아닙니다.",
+        ),
+        "accepted" => ("Every check passed.", "모든 검사를 통과했습니다."),
+        _ => ("", ""),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Ko => ko,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -705,6 +1208,30 @@ mod tests {
         for lang in [Lang::En, Lang::Ko] {
             let mut all = lang.texts().all();
             all.extend(events.iter().map(|e| describe_event(lang, e)));
+            for attack in crate::web::lab::ATTACKS {
+                let (title, explanation) = describe_attack(lang, attack);
+                all.extend([title, explanation]);
+            }
+            for rule in [
+                "size",
+                "structure",
+                "key-in-token",
+                "key-id",
+                "algorithm",
+                "signature",
+                "issuer",
+                "audience",
+                "claims",
+                "type",
+                "not-before",
+                "expiry",
+                "session",
+                "session-active",
+                "branch",
+                "accepted",
+            ] {
+                all.push(describe_rule(lang, rule));
+            }
             all.extend((400..600).filter_map(|s| describe_status(lang, s)));
             for text in all {
                 assert!(!text.is_empty());

@@ -9,5 +9,6 @@ pub mod error;
 pub mod i18n;
 pub mod metrics;
 pub mod ops;
+pub mod stateless;
 pub mod store;
 pub mod web;

@@ -604,3 +604,189 @@ async fn a_lost_answer_and_the_lineage_picture_as_the_browser_shows_them() {
     assert!(blocked.is_empty(), "CSP violations: {blocked:#?}");
     browser.close().await;
 }
+
+/// Waits until `script` returns true in the page (up to 10 s).
+async fn wait_for(browser: &Browser, script: &str, what: &str) {
+    for _ in 0..200 {
+        if let Ok(Value::Bool(true)) = browser.client().execute(script, vec![]).await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn attr(browser: &Browser, css: &str, name: &str) -> String {
+    browser
+        .client()
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} is on the page"))
+        .attr(name)
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+fn no_csp_violations(messages: Vec<String>) {
+    let blocked: Vec<String> = messages
+        .into_iter()
+        .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
+        .collect();
+    assert!(blocked.is_empty(), "CSP violations: {blocked:#?}");
+}
+
+#[tokio::test]
+async fn the_same_token_at_two_servers_as_a_learner_sees_it() {
+    let browser = browser_or_skip!("the_same_token_at_two_servers_as_a_learner_sees_it");
+    let (app, _) = helpers::spawn_eddsa(&[("DEMO_MODE", "true")]).await;
+    browser.console().await;
+    browser.login(&app, DEMO_USER, DEMO_PASSWORD, true).await;
+    browser.click_and_wait("[data-link=two-servers]").await;
+    browser.click_and_wait("[data-action=ask-both]").await;
+    assert_eq!(
+        attr(&browser, "[data-server=app]", "data-status").await,
+        "200"
+    );
+    assert_eq!(
+        attr(&browser, "[data-server=verifier]", "data-status").await,
+        "200"
+    );
+    browser.click_and_wait("[data-action=keep-copy]").await;
+    assert!(browser.path().await.starts_with("/demo/copy/"));
+    browser.click_and_wait("[data-action=logout-victim]").await;
+    assert!(browser.cookie("access_jwt").await.is_none(), "logged out");
+    browser.click_and_wait("[data-action=ask-copy]").await;
+    assert_eq!(
+        attr(&browser, "[data-server=app]", "data-status").await,
+        "401"
+    );
+    assert_eq!(
+        attr(&browser, "[data-server=verifier]", "data-status").await,
+        "200"
+    );
+    browser.screenshot("two-servers").await;
+    no_csp_violations(browser.console().await);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_attack_lab_in_a_browser() {
+    let browser = browser_or_skip!("the_attack_lab_in_a_browser");
+    let app = helpers::spawn_with(&[("DEMO_MODE", "true")]).await;
+    browser.console().await;
+    browser.login(&app, DEMO_USER, DEMO_PASSWORD, true).await;
+    browser.client().goto(&app.url("/lab")).await.unwrap();
+    browser
+        .client()
+        .find(Locator::Css("[data-attack=alg-none] input"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.click_and_wait("[data-action=attack]").await;
+    assert_eq!(
+        attr(&browser, "[data-verdict]", "data-verdict").await,
+        "refused"
+    );
+    assert_eq!(
+        attr(&browser, "[data-verdict]", "data-rule").await,
+        "algorithm"
+    );
+    browser
+        .client()
+        .goto(&app.url("/lab#verdict"))
+        .await
+        .unwrap();
+    browser
+        .client()
+        .find(Locator::Css("[data-attack=tamper-payload] input"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.click_and_wait("[data-action=attack]").await;
+    assert_eq!(
+        attr(&browser, "[data-verdict]", "data-rule").await,
+        "signature"
+    );
+    browser.screenshot("lab").await;
+    no_csp_violations(browser.console().await);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn another_site_cannot_read_the_cookies_read_userinfo_or_log_you_out() {
+    let browser =
+        browser_or_skip!("another_site_cannot_read_the_cookies_read_userinfo_or_log_you_out");
+    let app = helpers::spawn_with(&[("DEMO_MODE", "true")]).await;
+    let (_, cross_port) = app.demo_ports.unwrap();
+    browser.login(&app, DEMO_USER, DEMO_PASSWORD, true).await;
+    assert_eq!(browser.path().await, "/userinfo");
+    // The app links to its other loopback name: another site, not just another port.
+    let link = attr(&browser, "[data-link=cross-site]", "href").await;
+    assert!(
+        link.starts_with(&format!("http://localhost:{cross_port}/")),
+        "{link}"
+    );
+    browser.console().await;
+    browser.client().goto(&link).await.unwrap();
+    wait_for(
+        &browser,
+        "return document.body.getAttribute('data-done') !== null",
+        "the other site's attempts",
+    )
+    .await;
+    assert_eq!(attr(&browser, "body", "data-done").await, "yes");
+    for attempt in ["read-cookies", "fetch-userinfo", "post-logout"] {
+        let outcome = attr(
+            &browser,
+            &format!("[data-attempt={attempt}]"),
+            "data-outcome",
+        )
+        .await;
+        assert_eq!(outcome, "blocked", "{attempt}");
+    }
+    // What the server saw: the POST came without a cookie and the same-origin check refused
+    // it; the fetch came without a cookie (SameSite=Strict) and its answer stayed unreadable.
+    let seen: Value = browser
+        .client()
+        .execute(
+            "return Array.from(document.querySelectorAll('[data-seen]')).map(r =>
+                Array.from(r.children).map(c => c.textContent))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rows = seen.as_array().unwrap();
+    let post = rows
+        .iter()
+        .find(|r| r[0] == "POST /logout")
+        .expect("the POST was seen");
+    assert_eq!(
+        (post[1].as_str(), post[2].as_str()),
+        (Some("no"), Some("403"))
+    );
+    let get = rows
+        .iter()
+        .find(|r| r[0] == "GET /userinfo")
+        .expect("the fetch was seen");
+    assert_eq!(
+        (get[1].as_str(), get[2].as_str()),
+        (Some("no"), Some("401"))
+    );
+    browser.screenshot("cross-site").await;
+    // And the page itself kept to its own strict CSP.
+    let console = browser.console().await;
+    let blocked: Vec<&String> = console
+        .iter()
+        .filter(|m| m.contains("Content Security Policy") && !m.contains("frame"))
+        .collect();
+    assert!(blocked.is_empty(), "{blocked:#?}");
+    // Still logged in.
+    browser.client().goto(&app.url("/userinfo")).await.unwrap();
+    assert_eq!(browser.text("[data-field=userId]").await, DEMO_USER);
+    browser.close().await;
+}

@@ -1,23 +1,30 @@
-//! JWTs: the claims we put in them, the two kinds (access and refresh, each with its own key),
-//! signing, and verification. HS256 only. A token's `kid` names the key that signed it, so an
-//! operator can rotate a secret while tokens signed with the previous one keep working.
+//! JWTs: the claims we put in them, the two kinds (access and refresh, each with its own keys),
+//! signing, and verification. Access tokens are signed HS256 (a shared secret) or EdDSA
+//! (Ed25519: a private key signs, the public key in the JWKS verifies); refresh tokens, read by
+//! this app alone, are always HS256. The algorithm is pinned per key: a token's `kid` picks the
+//! key, and the key says which algorithm it accepts, whatever else the header claims.
 //!
 //! Expiry and not-before are checked here against our own clock rather than by jsonwebtoken,
 //! so tests can move time, and so an expired-but-genuine token can be told apart from a forged
 //! one (the refresh flow and the teaching timeline both need that difference).
+//!
+//! [`Verifier::verify_traced`] records every check it makes, under stable rule names: the
+//! attack lab shows that record, so what a learner sees is what real requests go through.
+//! Real requests pass [`NoTrace`], which records nothing and costs nothing.
 
 use std::collections::HashSet;
 use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::{Config, SecretPair};
+use crate::config::{AccessKeys, Config, SecretPair};
 use crate::error::AppError;
 
 pub const ISSUER: &str = "jwt-cookie-lab";
@@ -63,12 +70,15 @@ pub struct Claims {
     pub rjti: Option<String>,
 }
 
-/// Why a token was refused. Shown to learners on the timeline; never includes the token.
+/// Why a token was refused. Shown to learners on the timeline and in the lab; never includes
+/// the token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Invalid {
     TooLong,
     Malformed,
     Algorithm,
+    /// The header carries a key or a key's address (`jwk`, `jku`, `x5u`, `x5c`).
+    KeyInToken,
     UnknownKey,
     Signature,
     WrongKind,
@@ -78,12 +88,32 @@ pub enum Invalid {
     Claims,
 }
 
+impl Invalid {
+    /// The stable name of the check that refused the token (`data-rule` in the lab).
+    pub fn rule(self) -> &'static str {
+        match self {
+            Invalid::TooLong => "size",
+            Invalid::Malformed => "structure",
+            Invalid::Algorithm => "algorithm",
+            Invalid::KeyInToken => "key-in-token",
+            Invalid::UnknownKey => "key-id",
+            Invalid::Signature => "signature",
+            Invalid::WrongKind => "type",
+            Invalid::Issuer => "issuer",
+            Invalid::Audience => "audience",
+            Invalid::NotYetValid => "not-before",
+            Invalid::Claims => "claims",
+        }
+    }
+}
+
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Invalid::TooLong => "token too long",
             Invalid::Malformed => "not a well-formed JWT",
-            Invalid::Algorithm => "algorithm is not HS256",
+            Invalid::Algorithm => "algorithm is not the one this key is pinned to",
+            Invalid::KeyInToken => "the header brings its own key (jwk, jku, x5u or x5c)",
             Invalid::UnknownKey => "unknown key id (kid)",
             Invalid::Signature => "signature does not match",
             Invalid::WrongKind => "wrong kind of token",
@@ -103,79 +133,371 @@ pub enum Verified {
     Invalid(Invalid),
 }
 
+/// Where the checks of one verification are written down. Real requests use [`NoTrace`].
+pub trait Trace {
+    /// `rule` passed (`true`) or refused the token (`false`); `detail` says what was seen.
+    fn step(&mut self, rule: &'static str, passed: bool, detail: String);
+
+    /// Whether anything is listening (so callers can skip building details).
+    fn wants(&self) -> bool {
+        true
+    }
+}
+
+/// Records nothing.
+pub struct NoTrace;
+
+impl Trace for NoTrace {
+    #[inline(always)]
+    fn step(&mut self, _: &'static str, _: bool, _: String) {}
+
+    #[inline(always)]
+    fn wants(&self) -> bool {
+        false
+    }
+}
+
+/// One recorded check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub rule: &'static str,
+    pub passed: bool,
+    pub detail: String,
+}
+
+impl Trace for Vec<Step> {
+    fn step(&mut self, rule: &'static str, passed: bool, detail: String) {
+        self.push(Step {
+            rule,
+            passed,
+            detail,
+        });
+    }
+}
+
 /// A freshly signed token. The raw string goes into a cookie and nowhere else.
 pub struct Issued {
     pub token: String,
     pub claims: Claims,
 }
 
+/// One key: the algorithm it is pinned to, what it verifies with, and (if this app signs with
+/// it) what it signs with.
 struct Key {
     kid: String,
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    alg: Algorithm,
+    signing: Option<EncodingKey>,
+    verifying: DecodingKey,
+    /// EdDSA: the raw public key, for the JWKS.
+    public: Option<[u8; 32]>,
 }
 
 impl Key {
-    fn new(kind: TokenKind, secret: &[u8]) -> Self {
+    fn hmac(kind: TokenKind, secret: &[u8]) -> Self {
         Self {
             kid: key_id(kind, secret),
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            alg: Algorithm::HS256,
+            signing: Some(EncodingKey::from_secret(secret)),
+            verifying: DecodingKey::from_secret(secret),
+            public: None,
         }
+    }
+
+    fn ed25519_public(public: &ed25519_dalek::VerifyingKey) -> Self {
+        let bytes = public.to_bytes();
+        Self {
+            kid: key_id(TokenKind::Access, &bytes),
+            alg: Algorithm::EdDSA,
+            signing: None,
+            verifying: DecodingKey::from_ed_der(&bytes),
+            public: Some(bytes),
+        }
+    }
+
+    fn ed25519(private: &ed25519_dalek::SigningKey) -> Self {
+        let mut key = Self::ed25519_public(&private.verifying_key());
+        key.signing = private
+            .to_pkcs8_der()
+            .ok()
+            .map(|der| EncodingKey::from_ed_der(der.as_bytes()));
+        key
     }
 }
 
-/// The current key signs; the previous one (during a rotation) only verifies.
+/// The keys of one kind of token: the first signs (if it can); all verify.
 struct KeyRing {
-    current: Key,
-    previous: Option<Key>,
+    keys: Vec<Key>,
 }
 
 impl KeyRing {
-    fn new(kind: TokenKind, pair: &SecretPair) -> Self {
-        Self {
-            current: Key::new(kind, pair.current.expose_secret().as_bytes()),
-            previous: pair
-                .previous
+    fn hmac(kind: TokenKind, pair: &SecretPair) -> Self {
+        let mut keys = vec![Key::hmac(kind, pair.current.expose_secret().as_bytes())];
+        keys.extend(
+            pair.previous
                 .as_ref()
-                .map(|p| Key::new(kind, p.expose_secret().as_bytes())),
-        }
+                .map(|p| Key::hmac(kind, p.expose_secret().as_bytes())),
+        );
+        Self { keys }
     }
 
     fn find(&self, kid: &str) -> Option<&Key> {
-        std::iter::once(&self.current)
-            .chain(self.previous.as_ref())
-            .find(|k| k.kid == kid)
+        self.keys.iter().find(|k| k.kid == kid)
+    }
+
+    fn current(&self) -> Option<&Key> {
+        self.keys.first()
     }
 }
 
-/// A short, public name for a key: a prefix of its SHA-256, which reveals nothing usable.
-pub fn key_id(kind: TokenKind, secret: &[u8]) -> String {
-    let digest = Sha256::digest(secret);
+/// A short, public name for a key: a prefix of the SHA-256 of its secret (or public key),
+/// which reveals nothing usable.
+pub fn key_id(kind: TokenKind, material: &[u8]) -> String {
+    let digest = Sha256::digest(material);
     let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
     format!("{}-{hex}", &kind.as_str()[..1])
 }
 
-pub struct Tokens {
+/// Checks tokens: every check, in order, the same for the app and for the stateless verifier.
+pub struct Verifier {
     access: KeyRing,
-    refresh: KeyRing,
-    validation: Validation,
+    /// `None` for a verifier that only ever sees access tokens (the stateless one).
+    refresh: Option<KeyRing>,
+    hs256: Validation,
+    eddsa: Validation,
+}
+
+fn validation(alg: Algorithm) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    // Time is checked by `verify` against our clock; structure is enforced by `Claims`.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.leeway = 0;
+    validation.required_spec_claims = HashSet::new();
+    validation
+}
+
+/// One public key of a JWKS (RFC 7517; an Ed25519 key is `OKP` per RFC 8037).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Jwk {
+    /// `OKP`: an octet key pair.
+    pub kty: String,
+    /// `Ed25519`.
+    pub crv: String,
+    /// The public key, base64url.
+    pub x: String,
+    /// The name tokens use in their header to pick this key.
+    pub kid: String,
+    /// `EdDSA`: the only algorithm this key verifies.
+    pub alg: String,
+    /// `sig`: for signatures.
+    #[serde(rename = "use")]
+    pub use_: String,
+}
+
+/// A JSON Web Key Set: the public keys that sign access tokens.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+impl Verifier {
+    fn new(access: KeyRing, refresh: Option<KeyRing>) -> Self {
+        super::crypto::install();
+        Self {
+            access,
+            refresh,
+            hs256: validation(Algorithm::HS256),
+            eddsa: validation(Algorithm::EdDSA),
+        }
+    }
+
+    /// A verifier of access tokens that knows only a shared secret (HS256).
+    pub fn from_secret(secret: &[u8]) -> Self {
+        Self::new(
+            KeyRing {
+                keys: vec![Key::hmac(TokenKind::Access, secret)],
+            },
+            None,
+        )
+    }
+
+    /// A verifier of access tokens that knows only public keys (a JWKS). Keys that are not
+    /// Ed25519 signing keys are ignored.
+    pub fn from_jwks(jwks: &Jwks) -> Self {
+        let keys = jwks
+            .keys
+            .iter()
+            .filter(|k| k.kty == "OKP" && k.crv == "Ed25519" && k.alg == "EdDSA" && k.use_ == "sig")
+            .filter_map(|k| {
+                let bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(&k.x).ok()?.try_into().ok()?;
+                let public = ed25519_dalek::VerifyingKey::from_bytes(&bytes).ok()?;
+                let mut key = Key::ed25519_public(&public);
+                key.kid = k.kid.clone();
+                Some(key)
+            })
+            .collect();
+        Self::new(KeyRing { keys }, None)
+    }
+
+    /// Whether `kid` names a key this verifier knows (the stateless verifier refetches its JWKS
+    /// when it does not).
+    pub fn knows(&self, kid: &str) -> bool {
+        self.access.find(kid).is_some()
+    }
+
+    fn ring(&self, kind: TokenKind) -> Option<&KeyRing> {
+        match kind {
+            TokenKind::Access => Some(&self.access),
+            TokenKind::Refresh => self.refresh.as_ref(),
+        }
+    }
+
+    /// Checks a token presented as `kind` at time `now`.
+    #[inline]
+    pub fn verify(&self, kind: TokenKind, token: &str, now: i64) -> Verified {
+        self.verify_traced(kind, token, now, &mut NoTrace)
+    }
+
+    /// `verify`, writing each check into `trace` under its rule name.
+    pub fn verify_traced(
+        &self,
+        kind: TokenKind,
+        token: &str,
+        now: i64,
+        trace: &mut impl Trace,
+    ) -> Verified {
+        let wants = trace.wants();
+        if token.len() > MAX_TOKEN_BYTES {
+            return refused(trace, Invalid::TooLong, format!("{} bytes", token.len()));
+        }
+        let Ok(header) = jsonwebtoken::decode_header(token) else {
+            return refused(trace, unreadable_header(token), String::new());
+        };
+        if wants {
+            trace.step("structure", true, String::new());
+        }
+        if header.jwk.is_some()
+            || header.jku.is_some()
+            || header.x5u.is_some()
+            || header.x5c.is_some()
+        {
+            return refused(trace, Invalid::KeyInToken, String::new());
+        }
+        let found = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.ring(kind)?.find(kid));
+        let Some(key) = found else {
+            let detail = if wants {
+                header.kid.clone().unwrap_or_default()
+            } else {
+                String::new()
+            };
+            return refused(trace, Invalid::UnknownKey, detail);
+        };
+        if wants {
+            trace.step("key-id", true, key.kid.clone());
+        }
+        if header.alg != key.alg {
+            let detail = if wants {
+                format!("{:?} presented, {:?} pinned", header.alg, key.alg)
+            } else {
+                String::new()
+            };
+            return refused(trace, Invalid::Algorithm, detail);
+        }
+        if wants {
+            trace.step("algorithm", true, format!("{:?}", key.alg));
+        }
+        let validation = match key.alg {
+            Algorithm::EdDSA => &self.eddsa,
+            _ => &self.hs256,
+        };
+        let claims = match jsonwebtoken::decode::<Claims>(token, &key.verifying, validation) {
+            Ok(data) => data.claims,
+            Err(e) => return refused(trace, classify(e.kind()), String::new()),
+        };
+        if wants {
+            trace.step("signature", true, String::new());
+            trace.step("issuer", true, claims.iss.clone());
+            trace.step("audience", true, claims.aud.clone());
+        }
+        if claims.typ != kind {
+            return refused(trace, Invalid::WrongKind, claims.typ.as_str().to_owned());
+        }
+        if wants {
+            trace.step("type", true, kind.as_str().to_owned());
+        }
+        if claims.nbf > now {
+            return refused(trace, Invalid::NotYetValid, format!("nbf {}", claims.nbf));
+        }
+        if claims.exp <= now {
+            if wants {
+                trace.step(
+                    "expiry",
+                    false,
+                    format!("expired {}s ago", now - claims.exp),
+                );
+            }
+            return Verified::Expired(claims);
+        }
+        if wants {
+            trace.step("expiry", true, format!("{}s left", claims.exp - now));
+        }
+        Verified::Valid(claims)
+    }
+
+    /// The public keys of access tokens, for `/.well-known/jwks.json`; empty with HS256 (a
+    /// secret is never published).
+    pub fn jwks(&self) -> Jwks {
+        Jwks {
+            keys: self
+                .access
+                .keys
+                .iter()
+                .filter_map(|k| {
+                    Some(Jwk {
+                        kty: "OKP".into(),
+                        crv: "Ed25519".into(),
+                        x: URL_SAFE_NO_PAD.encode(k.public?),
+                        kid: k.kid.clone(),
+                        alg: "EdDSA".into(),
+                        use_: "sig".into(),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+pub struct Tokens {
+    verifier: Verifier,
     /// Keys [`Tokens::session_tag`]: derived from the refresh secret, so every instance
     /// sharing the secret names a session the same way in its logs.
     log_key: hmac::Hmac<Sha256>,
 }
 
+impl std::ops::Deref for Tokens {
+    type Target = Verifier;
+
+    fn deref(&self) -> &Verifier {
+        &self.verifier
+    }
+}
+
 impl Tokens {
     pub fn new(config: &Config) -> Self {
-        super::crypto::install();
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        // Time is checked by `verify` against our clock; structure is enforced by `Claims`.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.leeway = 0;
-        validation.required_spec_claims = HashSet::new();
+        let access = match &config.access_keys {
+            AccessKeys::Hmac(pair) => KeyRing::hmac(TokenKind::Access, pair),
+            AccessKeys::Ed25519 { current, previous } => {
+                let mut keys = vec![Key::ed25519(current)];
+                keys.extend(previous.as_ref().map(Key::ed25519_public));
+                KeyRing { keys }
+            }
+        };
+        let refresh = KeyRing::hmac(TokenKind::Refresh, &config.refresh_secret);
         use hmac::Mac;
         let log_key = hmac::Hmac::<Sha256>::new_from_slice(
             format!(
@@ -186,9 +508,7 @@ impl Tokens {
         )
         .expect("HMAC takes a key of any length");
         Self {
-            access: KeyRing::new(TokenKind::Access, &config.access_secret),
-            refresh: KeyRing::new(TokenKind::Refresh, &config.refresh_secret),
-            validation,
+            verifier: Verifier::new(access, Some(refresh)),
             log_key,
         }
     }
@@ -203,15 +523,21 @@ impl Tokens {
         digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
     }
 
-    fn ring(&self, kind: TokenKind) -> &KeyRing {
-        match kind {
-            TokenKind::Access => &self.access,
-            TokenKind::Refresh => &self.refresh,
-        }
+    fn signing_key(&self, kind: TokenKind) -> Result<&Key, AppError> {
+        self.verifier
+            .ring(kind)
+            .and_then(KeyRing::current)
+            .filter(|k| k.signing.is_some())
+            .ok_or_else(|| AppError::internal("no signing key"))
     }
 
     pub fn current_kid(&self, kind: TokenKind) -> &str {
-        &self.ring(kind).current.kid
+        self.signing_key(kind).map_or("", |k| k.kid.as_str())
+    }
+
+    /// The algorithm access (or refresh) tokens are signed with.
+    pub fn algorithm(&self, kind: TokenKind) -> Algorithm {
+        self.signing_key(kind).map_or(Algorithm::HS256, |k| k.alg)
     }
 
     /// Signs a new token of `kind` for user `sub` in session `sid`, valid from `now` until
@@ -226,7 +552,6 @@ impl Tokens {
         expires_at: i64,
         rjti: Option<&str>,
     ) -> Result<Issued, AppError> {
-        let key = &self.ring(kind).current;
         let claims = Claims {
             iss: ISSUER.into(),
             sub: sub.into(),
@@ -239,47 +564,27 @@ impl Tokens {
             typ: kind,
             rjti: rjti.map(str::to_owned),
         };
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some(key.kid.clone());
-        let token =
-            jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(AppError::internal)?;
+        let token = self.sign(kind, &claims)?;
         Ok(Issued { token, claims })
     }
 
-    /// Checks a token presented as `kind` at time `now`.
-    pub fn verify(&self, kind: TokenKind, token: &str, now: i64) -> Verified {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Verified::Invalid(Invalid::TooLong);
-        }
-        let header = match jsonwebtoken::decode_header(token) {
-            Ok(h) => h,
-            Err(_) => return Verified::Invalid(unreadable_header(token)),
-        };
-        if header.alg != Algorithm::HS256 {
-            return Verified::Invalid(Invalid::Algorithm);
-        }
-        let Some(key) = header
-            .kid
-            .as_deref()
-            .and_then(|kid| self.ring(kind).find(kid))
-        else {
-            return Verified::Invalid(Invalid::UnknownKey);
-        };
-        let claims = match jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation) {
-            Ok(data) => data.claims,
-            Err(e) => return Verified::Invalid(classify(e.kind())),
-        };
-        if claims.typ != kind {
-            return Verified::Invalid(Invalid::WrongKind);
-        }
-        if claims.nbf > now {
-            return Verified::Invalid(Invalid::NotYetValid);
-        }
-        if claims.exp <= now {
-            return Verified::Expired(claims);
-        }
-        Verified::Valid(claims)
+    /// Signs `claims` exactly as given, with the current key of `kind` (the attack lab's
+    /// "as if the attacker had the key" uses this).
+    pub fn sign(&self, kind: TokenKind, claims: &impl Serialize) -> Result<String, AppError> {
+        let key = self.signing_key(kind)?;
+        let mut header = Header::new(key.alg);
+        header.kid = Some(key.kid.clone());
+        let signing = key
+            .signing
+            .as_ref()
+            .ok_or_else(|| AppError::internal("no signing key"))?;
+        jsonwebtoken::encode(&header, claims, signing).map_err(AppError::internal)
     }
+}
+
+fn refused(trace: &mut impl Trace, why: Invalid, detail: String) -> Verified {
+    trace.step(why.rule(), false, detail);
+    Verified::Invalid(why)
 }
 
 fn classify(kind: &ErrorKind) -> Invalid {
@@ -307,7 +612,7 @@ fn unreadable_header(token: &str) -> Invalid {
         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
         .and_then(|v| v.get("alg").and_then(|a| a.as_str()).map(str::to_owned));
     match alg {
-        Some(alg) if alg != "HS256" => Invalid::Algorithm,
+        Some(alg) if alg != "HS256" && alg != "EdDSA" => Invalid::Algorithm,
         _ => Invalid::Malformed,
     }
 }
@@ -607,5 +912,161 @@ mod tests {
         let f = fingerprint("abc");
         assert_eq!(f.len(), 64);
         assert!(!f.contains("abc"));
+    }
+
+    fn eddsa() -> Tokens {
+        tokens_with(&[("TOKEN_ALG", "EdDSA")])
+    }
+
+    /// A token with `header` and `payload`, signed by hand with an Ed25519 key.
+    fn sign_ed(
+        header: &serde_json::Value,
+        payload: &serde_json::Value,
+        key: &ed25519_dalek::SigningKey,
+    ) -> String {
+        use ed25519_dalek::Signer;
+        let h = URL_SAFE_NO_PAD.encode(header.to_string());
+        let p = URL_SAFE_NO_PAD.encode(payload.to_string());
+        let sig = key.sign(format!("{h}.{p}").as_bytes());
+        format!("{h}.{p}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    }
+
+    #[test]
+    fn eddsa_tokens_verify_with_the_published_key_alone() {
+        let t = eddsa();
+        let issued = t
+            .issue(TokenKind::Access, "kimcoding", "s", NOW, NOW + 60, None)
+            .unwrap();
+        assert_eq!(t.algorithm(TokenKind::Access), Algorithm::EdDSA);
+        assert_eq!(t.algorithm(TokenKind::Refresh), Algorithm::HS256);
+        assert!(matches!(
+            t.verify(TokenKind::Access, &issued.token, NOW),
+            Verified::Valid(_)
+        ));
+        let jwks = t.jwks();
+        assert_eq!(jwks.keys.len(), 1);
+        let jwk = &jwks.keys[0];
+        assert_eq!(
+            (
+                jwk.kty.as_str(),
+                jwk.crv.as_str(),
+                jwk.alg.as_str(),
+                jwk.use_.as_str()
+            ),
+            ("OKP", "Ed25519", "EdDSA", "sig")
+        );
+        assert_eq!(jwk.kid, t.current_kid(TokenKind::Access));
+        let json = serde_json::to_value(&jwks).unwrap();
+        assert!(json["keys"][0].get("d").is_none(), "never a private key");
+        // A verifier that knows nothing but the JWKS accepts the token...
+        let stateless = Verifier::from_jwks(&jwks);
+        assert!(matches!(
+            stateless.verify(TokenKind::Access, &issued.token, NOW),
+            Verified::Valid(_)
+        ));
+        // ...and can sign nothing: it holds no private key.
+        assert!(stateless.access.keys.iter().all(|k| k.signing.is_none()));
+        // With HS256 there is nothing to publish.
+        assert!(tokens().jwks().keys.is_empty());
+    }
+
+    #[test]
+    fn eddsa_forgeries_are_refused_with_their_rule() {
+        let t = eddsa();
+        let kid = t.current_kid(TokenKind::Access).to_owned();
+        let public = URL_SAFE_NO_PAD.decode(&t.jwks().keys[0].x).unwrap();
+        let attacker = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+        let attacker_jwk = serde_json::json!({"kty": "OKP", "crv": "Ed25519",
+            "x": URL_SAFE_NO_PAD.encode(attacker.verifying_key().to_bytes())});
+        let hs256_with_public = {
+            use hmac::{Hmac, Mac};
+            let h = URL_SAFE_NO_PAD.encode(header("HS256", &kid).to_string());
+            let p = URL_SAFE_NO_PAD.encode(payload("access").to_string());
+            let mut mac = Hmac::<Sha256>::new_from_slice(&public).unwrap();
+            mac.update(format!("{h}.{p}").as_bytes());
+            format!(
+                "{h}.{p}.{}",
+                URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+            )
+        };
+        let cases = [
+            (hs256_with_public, Invalid::Algorithm),
+            (
+                sign_ed(&header("EdDSA", &kid), &payload("access"), &attacker),
+                Invalid::Signature,
+            ),
+            (
+                sign_ed(
+                    &serde_json::json!({"alg": "EdDSA", "kid": kid, "jwk": attacker_jwk}),
+                    &payload("access"),
+                    &attacker,
+                ),
+                Invalid::KeyInToken,
+            ),
+            (
+                sign_ed(
+                    &serde_json::json!({"alg": "EdDSA", "kid": kid, "jku": "https://evil.example/jwks.json"}),
+                    &payload("access"),
+                    &attacker,
+                ),
+                Invalid::KeyInToken,
+            ),
+            (
+                sign_raw(&header("none", &kid), &payload("access"), A),
+                Invalid::Algorithm,
+            ),
+            (
+                sign_ed(
+                    &header("EdDSA", "a-000000000000"),
+                    &payload("access"),
+                    &attacker,
+                ),
+                Invalid::UnknownKey,
+            ),
+        ];
+        for (token, why) in cases {
+            assert_eq!(
+                t.verify(TokenKind::Access, &token, NOW),
+                Verified::Invalid(why),
+                "{token:.60}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_trace_records_each_check_under_its_rule() {
+        let t = tokens();
+        let issued = t
+            .issue(TokenKind::Access, "u", "s", NOW, NOW + 60, None)
+            .unwrap();
+        let mut steps: Vec<Step> = Vec::new();
+        assert!(matches!(
+            t.verify_traced(TokenKind::Access, &issued.token, NOW, &mut steps),
+            Verified::Valid(_)
+        ));
+        let rules: Vec<&str> = steps.iter().map(|s| s.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                "structure",
+                "key-id",
+                "algorithm",
+                "signature",
+                "issuer",
+                "audience",
+                "type",
+                "expiry"
+            ]
+        );
+        assert!(steps.iter().all(|s| s.passed));
+        let mut steps: Vec<Step> = Vec::new();
+        let forged = sign_raw(
+            &header("HS512", t.current_kid(TokenKind::Access)),
+            &payload("access"),
+            A,
+        );
+        t.verify_traced(TokenKind::Access, &forged, NOW, &mut steps);
+        let last = steps.last().unwrap();
+        assert_eq!((last.rule, last.passed), ("algorithm", false));
     }
 }

@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
 use super::probes;
 use crate::error::AppError;
 use crate::web::pages::{Chrome, chrome, render};
-use crate::web::{login, logout, password, sessions, signup, userinfo};
+use crate::web::{keys, login, logout, password, sessions, signup, userinfo};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +35,7 @@ use crate::web::{login, logout, password, sessions, signup, userinfo};
         signup::submit,
         probes::healthz,
         probes::readyz,
+        keys::jwks,
     ),
     modifiers(&Schemes),
     tags(
@@ -42,6 +43,7 @@ use crate::web::{login, logout, password, sessions, signup, userinfo};
         (name = "sessions", description = "Your sessions on the server, and ending them."),
         (name = "account", description = "Creating an account and changing its password."),
         (name = "probes", description = "For load balancers and orchestrators."),
+        (name = "keys", description = "Public keys, for services that verify access tokens themselves."),
     )
 )]
 pub struct ApiDoc;

@@ -98,7 +98,7 @@ fn rows(
         .collect()
 }
 
-fn shorten(signature: &str) -> String {
+pub fn shorten(signature: &str) -> String {
     let chars: Vec<char> = signature.chars().collect();
     if chars.len() <= 12 {
         return "…".into();

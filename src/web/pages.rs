@@ -9,11 +9,12 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::negotiate;
 use crate::auth::guard::Authenticated;
+use crate::auth::state::AppState;
 use crate::error::{AppError, ErrorMessage};
 use crate::i18n::{Lang, Texts};
 
@@ -124,15 +125,27 @@ pub async fn home(auth: Option<Authenticated>) -> HttpResponse {
 #[template(path = "how.html")]
 struct HowPage {
     chrome: Chrome,
+    /// Demo mode: the other site's page, which tries cross-site attacks on this one.
+    cross_site: Option<String>,
+    demo: bool,
 }
 
 /// `/how-it-works`: the flows as sequence diagrams, and the ideas behind them.
 pub async fn how_it_works(
     req: HttpRequest,
+    state: web::Data<AppState>,
     auth: Option<Authenticated>,
 ) -> Result<HttpResponse, AppError> {
+    let chrome = chrome(&req, auth.is_some(), "how");
+    let cross_site = state
+        .demo
+        .as_ref()
+        .and_then(|d| d.cross_site_port)
+        .map(|port| super::cross_site::link(req.connection_info().host(), port, chrome.lang));
     let page = HowPage {
-        chrome: chrome(&req, auth.is_some(), "how"),
+        chrome,
+        cross_site,
+        demo: state.config.demo_mode,
     };
     let mut response = render(StatusCode::OK, &page)?;
     if let Some(auth) = auth {

@@ -4,9 +4,12 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::web;
 
 use actix_web::ResponseError;
 
+use super::cross_site;
+use crate::auth::state::AppState;
 use crate::error::AppError;
 
 /// Scripts and styles only from this origin (no inline script), never framed, no sniffing,
@@ -61,13 +64,23 @@ pub async fn same_origin(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // Demo mode notes what other sites try, for the cross-site page to show.
+    let demo = req
+        .app_data::<web::Data<AppState>>()
+        .filter(|s| s.demo.is_some())
+        .cloned();
     if !safe && let Some(reason) = cross_site_reason(&req) {
         tracing::warn!(path = %req.path(), reason, "refused a cross-site request");
         let response =
             AppError::Forbidden(format!("Cross-site request refused ({reason}).")).error_response();
+        if let Some(state) = &demo {
+            cross_site::record(state, req.request(), response.status(), true);
+        }
         return Ok(req.into_response(response).map_into_right_body());
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+    let res = next.call(req).await?;
+    if let Some(state) = &demo {
+        cross_site::record(state, res.request(), res.status(), false);
+    }
+    Ok(res.map_into_left_body())
 }

@@ -31,6 +31,8 @@ struct UserInfoPage<'a> {
     tokens: Vec<TokenView>,
     now: i64,
     demo_mode: bool,
+    /// Demo mode: the other site's page.
+    cross_site: Option<String>,
 }
 
 /// Who you are. The access token comes from the `access_jwt` cookie or `Authorization: Bearer`;
@@ -80,6 +82,7 @@ pub async fn show(
                 detail: e.detail.clone(),
             })
             .collect();
+        let chrome_lang = chrome.lang;
         let page = UserInfoPage {
             chrome,
             user: identity.user(),
@@ -89,6 +92,13 @@ pub async fn show(
             tokens,
             now,
             demo_mode: state.config.demo_mode,
+            cross_site: state
+                .demo
+                .as_ref()
+                .and_then(|d| d.cross_site_port)
+                .map(|port| {
+                    super::cross_site::link(req.connection_info().host(), port, chrome_lang)
+                }),
         };
         render(StatusCode::OK, &page)?
     } else {

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{ACCESS_SECRET, Jar, REFRESH_SECRET, TestApp, claims, spawn};
+use crate::helpers::{ACCESS_SECRET, Jar, REFRESH_SECRET, TestApp, claims, spawn, spawn_eddsa};
 
 fn b64(v: &Value) -> String {
     URL_SAFE_NO_PAD.encode(v.to_string())
@@ -47,9 +47,44 @@ async fn refused(app: &TestApp, token: &str, what: &str) {
     );
 }
 
+/// What signs access tokens for real: the HS256 secret, or the EdDSA private key.
+enum RealKey {
+    Hmac,
+    Ed(Box<ed25519_dalek::SigningKey>),
+}
+
+impl RealKey {
+    fn sign(&self, header: &Value, payload: &Value) -> String {
+        match self {
+            RealKey::Hmac => sign(header, payload, ACCESS_SECRET),
+            RealKey::Ed(key) => {
+                use ed25519_dalek::Signer;
+                let signing_input = format!("{}.{}", b64(header), b64(payload));
+                let signature = key.sign(signing_input.as_bytes());
+                format!(
+                    "{signing_input}.{}",
+                    URL_SAFE_NO_PAD.encode(signature.to_bytes())
+                )
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_forgery_is_refused() {
     let app = spawn().await;
+    forgeries(&app, RealKey::Hmac).await;
+}
+
+#[tokio::test]
+async fn every_forgery_is_refused_with_eddsa_tokens_too() {
+    let (app, key) = spawn_eddsa(&[]).await;
+    forgeries(&app, RealKey::Ed(Box::new(key.key))).await;
+}
+
+/// Every forgery of the suite, against `app`; `real` is the key that really signs, used for
+/// the control and for the forgeries that test claims rather than signatures.
+async fn forgeries(app: &TestApp, real: RealKey) {
     let jar = app.logged_in(true).await;
     let genuine = jar.get("access_jwt").unwrap().to_owned();
     let header: Value = {
@@ -70,7 +105,7 @@ async fn every_forgery_is_refused() {
     let now = payload["iat"].as_i64().unwrap();
 
     // The harness itself is right: re-signing the genuine parts with the real key works.
-    let control = sign(&header, &payload, ACCESS_SECRET);
+    let control = real.sign(&header, &payload);
     assert_eq!(
         app.userinfo(&Jar::default().with("access_jwt", &control))
             .await
@@ -121,7 +156,7 @@ async fn every_forgery_is_refused() {
         "refresh key under the access kid".into(),
     ));
     cases.push((
-        sign(&header, &with("typ", "refresh".into()), ACCESS_SECRET),
+        real.sign(&header, &with("typ", "refresh".into())),
         "typ refresh as access".into(),
     ));
     cases.push((
@@ -143,43 +178,33 @@ async fn every_forgery_is_refused() {
     };
     cases.push((tampered, "tampered payload".into()));
     cases.push((
-        sign(&header, &with("exp", (now - 1).into()), ACCESS_SECRET),
+        real.sign(&header, &with("exp", (now - 1).into())),
         "expired".into(),
     ));
     cases.push((
-        sign(&header, &with("nbf", (now + 3600).into()), ACCESS_SECRET),
+        real.sign(&header, &with("nbf", (now + 3600).into())),
         "nbf in the future".into(),
     ));
+    cases.push((real.sign(&header, &without("exp")), "missing exp".into()));
+    cases.push((real.sign(&header, &without("sid")), "missing sid".into()));
     cases.push((
-        sign(&header, &without("exp"), ACCESS_SECRET),
-        "missing exp".into(),
-    ));
-    cases.push((
-        sign(&header, &without("sid"), ACCESS_SECRET),
-        "missing sid".into(),
-    ));
-    cases.push((
-        sign(&header, &with("iss", "someone-else".into()), ACCESS_SECRET),
+        real.sign(&header, &with("iss", "someone-else".into())),
         "wrong iss".into(),
     ));
     cases.push((
-        sign(&header, &with("aud", "another-app".into()), ACCESS_SECRET),
+        real.sign(&header, &with("aud", "another-app".into())),
         "wrong aud".into(),
     ));
     cases.push((
-        sign(&header, &with("exp", "tomorrow".into()), ACCESS_SECRET),
+        real.sign(&header, &with("exp", "tomorrow".into())),
         "exp not a number".into(),
     ));
     cases.push((
-        sign(
-            &header,
-            &with("sid", "no-such-session".into()),
-            ACCESS_SECRET,
-        ),
+        real.sign(&header, &with("sid", "no-such-session".into())),
         "unknown session".into(),
     ));
     cases.push((
-        sign(&header, &with("sub", "somebody-else".into()), ACCESS_SECRET),
+        real.sign(&header, &with("sub", "somebody-else".into())),
         "sub not the session's user".into(),
     ));
     let mut unknown_kid = header.clone();
@@ -193,7 +218,7 @@ async fn every_forgery_is_refused() {
     cases.push((sign(&no_kid, &payload, ACCESS_SECRET), "no kid".into()));
     for not_object in [json!([1, 2, 3]), json!("a string"), json!(42), json!(null)] {
         cases.push((
-            sign(&header, &not_object, ACCESS_SECRET),
+            real.sign(&header, &not_object),
             format!("payload {not_object}"),
         ));
     }
@@ -216,7 +241,7 @@ async fn every_forgery_is_refused() {
     cases.push((format!("{control}{}", "A".repeat(5000)), "oversized".into()));
 
     for (token, what) in &cases {
-        refused(&app, token, what).await;
+        refused(app, token, what).await;
     }
     assert_eq!(
         app.userinfo(&jar).await.status(),

@@ -62,6 +62,8 @@ pub struct TestApp {
     pub address: String,
     /// `http://127.0.0.1:<port>` of the metrics server, when `METRICS_ADDR` was set.
     pub metrics_address: Option<String>,
+    /// Demo mode: the ports of the stateless verifier and of the other site.
+    pub demo_ports: Option<(u16, u16)>,
     pub clock: Arc<ManualClock>,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
@@ -73,6 +75,40 @@ pub struct TestApp {
 /// A server with the default settings.
 pub async fn spawn() -> TestApp {
     spawn_with(&[]).await
+}
+
+/// An Ed25519 private key, and the PEM file it was written to.
+pub struct EdKey {
+    pub key: ed25519_dalek::SigningKey,
+    pub file: String,
+}
+
+/// Makes a new Ed25519 key and writes it, PKCS#8 PEM, into `dir` as `name`.
+pub fn ed25519_key(dir: &std::path::Path, name: &str) -> EdKey {
+    use ed25519_dalek::pkcs8::EncodePrivateKey;
+    use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+    let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    let path = dir.join(name);
+    std::fs::write(&path, key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    EdKey {
+        key,
+        file: path.to_string_lossy().into_owned(),
+    }
+}
+
+/// A server signing access tokens with EdDSA, with a key of its own (returned).
+pub async fn spawn_eddsa(overrides: &[(&str, &str)]) -> (TestApp, EdKey) {
+    let dir = Arc::new(tempfile::tempdir().expect("a temp dir"));
+    let key = ed25519_key(dir.path(), "access.pem");
+    let url = fresh_database_url(&dir).await;
+    let mut settings: Vec<(&str, &str)> = vec![
+        ("DATABASE_URL", url.as_str()),
+        ("TOKEN_ALG", "EdDSA"),
+        ("ACCESS_KEY_FILE", key.file.as_str()),
+    ];
+    settings.extend_from_slice(overrides);
+    let app = start(dir, ManualClock::starting_now(), &settings).await;
+    (app, key)
 }
 
 /// A server with some settings changed, e.g. `[("ACCESS_TOKEN_TTL", "30s")]`.
@@ -96,6 +132,9 @@ pub async fn start(
         ("DATABASE_URL".into(), format!("sqlite://{}", db.display())),
         ("ACCESS_SECRET".into(), ACCESS_SECRET.into()),
         ("REFRESH_SECRET".into(), REFRESH_SECRET.into()),
+        // Demo mode's extra servers on free ports, so tests can run side by side.
+        ("DEMO_VERIFIER_PORT".into(), "0".into()),
+        ("DEMO_CROSS_SITE_PORT".into(), "0".into()),
     ];
     for (k, v) in overrides {
         settings.retain(|(name, _)| name != k);
@@ -111,6 +150,7 @@ pub async fn start(
         .metrics_port()
         .map(|port| format!("http://127.0.0.1:{port}"));
     let state = app.state();
+    let demo_ports = app.demo_ports();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -119,6 +159,7 @@ pub async fn start(
     TestApp {
         address,
         metrics_address,
+        demo_ports,
         clock,
         client,
         state,

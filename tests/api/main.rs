@@ -15,4 +15,5 @@ mod sessions;
 mod signup;
 mod teaching;
 mod tls;
+mod trade_off;
 mod userinfo;

@@ -31,5 +31,7 @@ mod sessions;
 mod signup;
 #[path = "../api/teaching.rs"]
 mod teaching;
+#[path = "../api/trade_off.rs"]
+mod trade_off;
 #[path = "../api/userinfo.rs"]
 mod userinfo;

@@ -1,0 +1,193 @@
+//! Demo mode's "other site": a second origin (`DEMO_CROSS_SITE_PORT`) whose page, in the
+//! learner's own browser, tries what a malicious site would — read the app's cookies, read
+//! `/userinfo` with the browser's credentials, post a form to `/logout` — and then shows what
+//! happened and which defence stopped it. It asks the app what the app saw (`GET
+//! /demo/cross-site/report`, readable by that origin alone), since a page cannot see the answers
+//! of another origin: that is the point.
+//!
+//! For the browser to treat it as another *site* (not just another origin: SameSite ignores
+//! ports), the page is reached under the app's other loopback name: the app on `127.0.0.1`
+//! links to `http://localhost:<port>`, and the other way round.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use askama::Template;
+
+use super::pages::lang;
+use crate::auth::cookies::ACCESS_COOKIE;
+use crate::auth::state::{AppState, CROSS_SITE_SEEN_MAX, CrossSiteRequest};
+use crate::error::AppError;
+use crate::i18n::{Lang, Texts};
+
+/// The app's other loopback name: what makes the two a different *site* for the browser.
+pub fn other_host(host: &str) -> &'static str {
+    if host.starts_with("localhost") {
+        "127.0.0.1"
+    } else {
+        "localhost"
+    }
+}
+
+/// The "other site" URL to link to from a page of the app reached at `host` (its `Host`).
+pub fn link(host: &str, port: u16, lang: Lang) -> String {
+    format!("http://{}:{port}/?lang={}", other_host(host), lang.code())
+}
+
+#[derive(Template)]
+#[template(path = "cross_site.html")]
+struct OtherSitePage {
+    lang: Lang,
+    t: &'static Texts,
+    app: String,
+    own: String,
+}
+
+struct OtherSite {
+    app_port: u16,
+    scheme: &'static str,
+}
+
+async fn page(req: HttpRequest, site: web::Data<OtherSite>) -> HttpResponse {
+    let host = req.connection_info().host().to_owned();
+    let own = format!("http://{host}");
+    let app = format!("{}://{}:{}", site.scheme, other_host(&host), site.app_port);
+    let lang = lang(&req);
+    let page = OtherSitePage {
+        lang,
+        t: lang.texts(),
+        app: app.clone(),
+        own,
+    };
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self' {app}; frame-src {app}; form-action {app}; object-src 'none'; \
+         base-uri 'none'; frame-ancestors 'none'"
+    );
+    match page.render() {
+        Ok(html) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CONTENT_SECURITY_POLICY, csp))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(include_str!("../../static/cross-site.js"))
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(include_str!("../../static/style.css"))
+}
+
+/// Serves the other site on `listener`.
+pub fn serve(listener: TcpListener, app_port: u16, tls: bool) -> std::io::Result<Server> {
+    let site = web::Data::new(OtherSite {
+        app_port,
+        scheme: if tls { "https" } else { "http" },
+    });
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(site.clone())
+            .route("/", web::get().to(page))
+            .route("/cross-site.js", web::get().to(script))
+            .route("/style.css", web::get().to(stylesheet))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run())
+}
+
+/// Whether `origin` is the other site's (under either loopback name).
+fn is_other_site(state: &AppState, origin: &str) -> bool {
+    let Some(port) = state.demo.as_ref().and_then(|d| d.cross_site_port) else {
+        return false;
+    };
+    [
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}"),
+    ]
+    .iter()
+    .any(|o| o == origin)
+}
+
+/// Notes what a request from another site looked like and how it was answered (demo mode).
+pub fn record(state: &AppState, req: &HttpRequest, res_status: StatusCode, refused: bool) {
+    let Some(demo) = &state.demo else {
+        return;
+    };
+    let headers = req.headers();
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !is_other_site(state, origin) || req.path() == "/demo/cross-site/report" {
+        return;
+    }
+    let cookie_sent = req.cookie(ACCESS_COOKIE).is_some();
+    let refused_by = if refused {
+        Some("same-origin")
+    } else if res_status == StatusCode::UNAUTHORIZED && !cookie_sent {
+        Some("samesite")
+    } else {
+        None
+    };
+    let seen = CrossSiteRequest {
+        at: state.clock.now(),
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+        origin: origin.to_owned(),
+        sec_fetch_site: site.to_owned(),
+        cookie_sent,
+        status: res_status.as_u16(),
+        refused_by,
+    };
+    if let Ok(mut log) = demo.cross_site_seen.lock() {
+        if log.len() >= CROSS_SITE_SEEN_MAX {
+            log.pop_front();
+        }
+        log.push_back(seen);
+    }
+}
+
+/// `GET /demo/cross-site/report`: what the app saw from the other site in the last two
+/// minutes. Readable by that origin only (CORS), and only in demo mode.
+pub async fn report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let Some(demo) = &state.demo else {
+        return Err(AppError::NotFound);
+    };
+    let since = state.clock.now() - 120;
+    let seen: Vec<CrossSiteRequest> = demo
+        .cross_site_seen
+        .lock()
+        .map(|log| log.iter().filter(|s| s.at >= since).cloned().collect())
+        .unwrap_or_default();
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    response.insert_header((header::VARY, "Origin"));
+    if let Some(origin) = req.headers().get(header::ORIGIN)
+        && origin.to_str().is_ok_and(|o| is_other_site(&state, o))
+    {
+        response.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone()));
+    }
+    Ok(response.json(seen))
+}
