@@ -408,11 +408,11 @@ fn demo_verifier(
     let config = &state.config;
     let source = match &config.access_keys {
         AccessKeys::Hmac(pair) => KeySource::Secret(pair.current.clone()),
+        // Over HTTPS the app's certificate is often self-signed (see README), which the
+        // verifier would rightly refuse to trust: it is handed the published key set instead.
+        AccessKeys::Ed25519 { .. } if tls => KeySource::Published(state.tokens.jwks()),
         AccessKeys::Ed25519 { .. } => {
-            let scheme = if tls { "https" } else { "http" };
-            KeySource::Jwks(format!(
-                "{scheme}://127.0.0.1:{app_port}/.well-known/jwks.json"
-            ))
+            KeySource::Jwks(format!("http://127.0.0.1:{app_port}/.well-known/jwks.json"))
         }
     };
     Ok(stateless::serve(listener, source, state.clock.clone())?)

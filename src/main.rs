@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use jwt_cookie_lab::app::{self, Application};
 use jwt_cookie_lab::clock::SystemClock;
-use jwt_cookie_lab::config::Config;
+use jwt_cookie_lab::config::{AccessKeys, Config};
 use secrecy::SecretString;
 
 const USAGE: &str = "usage:
@@ -93,9 +93,17 @@ async fn run() -> ExitCode {
 
 async fn serve(config: Config) -> ExitCode {
     if config.secrets_generated {
+        let what = match config.access_keys {
+            AccessKeys::Hmac(_) => {
+                "ACCESS_SECRET and REFRESH_SECRET are not set: using random secrets"
+            }
+            AccessKeys::Ed25519 { .. } => {
+                "ACCESS_KEY_FILE and REFRESH_SECRET are not set: using a new Ed25519 key pair and \
+                 a random refresh secret"
+            }
+        };
         tracing::warn!(
-            "ACCESS_SECRET and REFRESH_SECRET are not set: using random secrets for this run, \
-             so every session ends when the server stops (see .env.example)"
+            "{what} for this run, so every session ends when the server stops (see .env.example)"
         );
     }
     let scheme = if config.tls.is_some() {

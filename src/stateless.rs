@@ -30,6 +30,9 @@ pub enum KeySource {
     Jwks(String),
     /// HS256: the secret the issuer signs with. Whoever holds it can sign too.
     Secret(SecretString),
+    /// EdDSA: a key set handed over once. Demo mode uses it when the app serves HTTPS with a
+    /// certificate this process would not trust; the keys are still public keys only.
+    Published(Jwks),
 }
 
 /// The stateless verifier's settings: `HOST`, `PORT` and one of `JWKS_URL` or `ACCESS_SECRET`.
@@ -112,6 +115,7 @@ impl Keys {
         let verifier = match &source {
             KeySource::Secret(secret) => Verifier::from_secret(secret.expose_secret().as_bytes()),
             KeySource::Jwks(_) => Verifier::from_jwks(&Jwks::default()),
+            KeySource::Published(jwks) => Verifier::from_jwks(jwks),
         };
         Self {
             source,

@@ -215,6 +215,12 @@ impl Browser {
             .unwrap()
     }
 
+    /// Scrolls so that the first element matching `css` is at the top (for screenshots).
+    async fn scroll_to(&self, css: &str) {
+        let script = format!("document.querySelector('{css}').scrollIntoView({{block: 'start'}})");
+        self.client().execute(&script, vec![]).await.unwrap();
+    }
+
     async fn screenshot(&self, name: &str) {
         let png = self.client().screenshot().await.unwrap();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
@@ -665,6 +671,7 @@ async fn the_same_token_at_two_servers_as_a_learner_sees_it() {
         attr(&browser, "[data-server=verifier]", "data-status").await,
         "200"
     );
+    browser.scroll_to("#answers").await;
     browser.screenshot("two-servers").await;
     no_csp_violations(browser.console().await);
     browser.close().await;
@@ -777,6 +784,7 @@ async fn another_site_cannot_read_the_cookies_read_userinfo_or_log_you_out() {
         (get[1].as_str(), get[2].as_str()),
         (Some("no"), Some("401"))
     );
+    browser.scroll_to("[data-attempt=post-logout]").await;
     browser.screenshot("cross-site").await;
     // And the page itself kept to its own strict CSP.
     let console = browser.console().await;

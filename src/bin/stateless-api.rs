@@ -49,6 +49,7 @@ async fn run() -> ExitCode {
     let keys = match &settings.source {
         KeySource::Jwks(url) => format!("public keys from {url}"),
         KeySource::Secret(_) => "the shared ACCESS_SECRET (HS256)".to_owned(),
+        KeySource::Published(_) => "a key set handed over at start-up".to_owned(),
     };
     let server = match stateless::serve(listener, settings.source, Arc::new(SystemClock)) {
         Ok(server) => server,

@@ -79,3 +79,55 @@ async fn broken_tls_settings_stop_start_up_naming_the_variable() {
     .expect("start-up fails");
     assert!(error.to_string().starts_with("TLS_CERT"), "{error}");
 }
+
+#[tokio::test]
+async fn over_https_the_demo_verifier_still_knows_the_public_keys() {
+    // A self-signed certificate is one the demo verifier must not trust for fetching the JWKS;
+    // it is handed the published key set and still checks EdDSA tokens on their own.
+    let dir = tempfile::tempdir().unwrap();
+    let generated = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, generated.cert.pem()).unwrap();
+    std::fs::write(&key, generated.key_pair.serialize_pem()).unwrap();
+    let (app, _) = crate::helpers::spawn_eddsa(&[
+        ("DEMO_MODE", "true"),
+        ("TLS_CERT", cert.to_str().unwrap()),
+        ("TLS_KEY", key.to_str().unwrap()),
+    ])
+    .await;
+    let https = app.address.replace("http://", "https://");
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{https}/login"))
+        .json(
+            &serde_json::json!({ "loginInfo": { "userId": DEMO_USER, "password": DEMO_PASSWORD } }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let token = response
+        .cookies()
+        .find(|c| c.name() == "access_jwt")
+        .unwrap()
+        .value()
+        .to_owned();
+    let (verifier_port, _) = app.demo_ports.unwrap();
+    let profile = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{verifier_port}/api/profile"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(profile.status(), StatusCode::OK);
+    let claims: serde_json::Value = profile.json().await.unwrap();
+    assert_eq!(
+        (claims["sub"].as_str(), claims["alg"].as_str()),
+        (Some(DEMO_USER), Some("EdDSA"))
+    );
+}
