@@ -15,7 +15,7 @@ use super::state::AppState;
 use super::tokens::{self, Claims, Issued, TokenKind, Verified};
 use crate::error::AppError;
 use crate::store::sessions::{
-    Confirmation, EndCause, LiveSession, NewRefresh, RefreshOutcome, Session,
+    Confirmation, EndCause, LiveSession, NewRefresh, PresentedRefresh, RefreshOutcome, Session,
 };
 use crate::store::users::User;
 
@@ -539,17 +539,21 @@ async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppE
     let state = request.state;
     let live = request.live.clone();
     let (now, now_ms) = (request.now, request.now_ms);
-    let presented = request
+    let fingerprint = request
         .refresh_raw
         .map(tokens::fingerprint)
         .unwrap_or_default();
+    let presented = PresentedRefresh {
+        fingerprint: &fingerprint,
+        jti: request.refresh.as_ref().map_or("", |c| c.jti.as_str()),
+    };
     let child = mint_refresh(state, &live.user.user_id, &live.session, now)?;
     let grace_ms = state.config.refresh_reuse_grace.whole_milliseconds() as i64;
     let outcome = state
         .sessions
         .refresh(
             &live,
-            Some(&presented),
+            Some(presented),
             &child.record(now_ms),
             now_ms,
             grace_ms,

@@ -6,6 +6,9 @@
 //! locks the session row (an `UPDATE` that also bumps `version`): on SQLite that takes the
 //! write lock, on PostgreSQL the row lock, so two rotations of one session, on one instance or
 //! two, never interleave. The same transaction announces the change (see [`backend::Announce`]).
+//! The one exception is the common refresh, planned from the cached lineage: its first statement
+//! is the guarded write itself, which bumps `version` only if it is still the version cached, and
+//! otherwise writes nothing and leaves the refresh to the locking path.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -111,11 +114,22 @@ struct Locked {
     refresh_pending_ms: Option<i64>,
 }
 
+/// [`LOCK_SESSION`] for a refresh: also reads what the lineage knows of the presented token
+/// (`$3`, its fingerprint; `NULL` for none), in the same round trip.
+const LOCK_FOR_REFRESH: &str = "UPDATE sessions SET version = version + 1 \
+     WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+     RETURNING version, refresh_current, refresh_pending, refresh_pending_ms, \
+     (SELECT jti FROM refresh_lineage WHERE fingerprint = $3 AND session_id = $1) AS presented_jti, \
+     (SELECT state FROM refresh_lineage WHERE fingerprint = $3 AND session_id = $1) AS presented_state, \
+     (SELECT ended_ms FROM refresh_lineage WHERE fingerprint = $3 AND session_id = $1) AS presented_ended_ms";
+
 #[derive(sqlx::FromRow)]
-struct PresentedRow {
-    jti: String,
-    state: String,
-    ended_ms: Option<i64>,
+struct LockedForRefresh {
+    #[sqlx(flatten)]
+    locked: Locked,
+    presented_jti: Option<String>,
+    presented_state: Option<String>,
+    presented_ended_ms: Option<i64>,
 }
 
 /// What a refresh did, for the flow to answer with.
@@ -484,43 +498,61 @@ impl SessionStore {
     pub async fn refresh(
         &self,
         cached: &LiveSession,
-        presented: Option<&str>,
+        presented: Option<PresentedRefresh<'_>>,
         child: &NewRefresh<'_>,
         now_ms: i64,
         grace_ms: i64,
     ) -> Result<RefreshOutcome, sqlx::Error> {
         let sid = cached.session.id.as_str();
         let now = now_ms.div_euclid(1000);
+        // The usual cases (the client presents its newest refresh token) are planned from the
+        // cached lineage and written in one guarded round trip; anything else, or a cached copy
+        // that turns out to be behind, takes the session's lock and reads the lineage first.
+        let from_cache = plan_from_cache(cached, presented);
         let (outcome, version) = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            let locked: Option<Locked> = sqlx::query_as(LOCK_SESSION)
+            if let Some(plan) = from_cache {
+                let rotation = Rotation {
+                    sid,
+                    now_ms,
+                    now,
+                    plan,
+                    current: cached.lineage.current.as_deref(),
+                    pending: cached.lineage.pending.as_deref(),
+                    read_version: cached.version,
+                    presented: presented.map(|p| (p.fingerprint, p.jti)),
+                    child,
+                };
+                if let Some(outcome) = rotation.write(&mut tx, pool).await? {
+                    tx.commit().await?;
+                    let version = cached.version + 1;
+                    self.after_refresh(cached, &outcome, version, child, now);
+                    return Ok(outcome);
+                }
+            }
+            let found: Option<LockedForRefresh> = sqlx::query_as(LOCK_FOR_REFRESH)
                 .bind(sid)
                 .bind(now)
+                .bind(presented.map(|p| p.fingerprint))
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some(locked) = locked else {
+            let Some(found) = found else {
                 return Ok(RefreshOutcome::SessionEnded);
             };
             let position = match presented {
                 None => Presented::Current,
-                Some(fingerprint) => {
-                    let row: Option<PresentedRow> = sqlx::query_as(
-                        "SELECT jti, state, ended_ms FROM refresh_lineage \
-                         WHERE fingerprint = $1 AND session_id = $2",
-                    )
-                    .bind(fingerprint)
-                    .bind(sid)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    place(row.as_ref(), &locked)
-                }
+                Some(_) => place(&found),
             };
+            let locked = &found.locked;
             let plan = decide::plan_refresh(position, locked.refresh_pending_ms, now_ms, grace_ms);
-            let outcome = match plan {
-                RefreshPlan::Reject => RefreshOutcome::Unknown,
-                RefreshPlan::Grace => RefreshOutcome::Grace {
-                    current: locked.refresh_current.clone(),
-                },
+            let (outcome, version) = match plan {
+                RefreshPlan::Reject => (RefreshOutcome::Unknown, locked.version),
+                RefreshPlan::Grace => (
+                    RefreshOutcome::Grace {
+                        current: locked.refresh_current.clone(),
+                    },
+                    locked.version,
+                ),
                 RefreshPlan::Theft(why) => {
                     sqlx::query(mark_ended_sql())
                         .bind(now)
@@ -528,79 +560,67 @@ impl SessionStore {
                         .execute(&mut *tx)
                         .await?;
                     tx.announce(&Invalidation::Ended(sid.to_owned())).await?;
-                    RefreshOutcome::Theft(why)
+                    (RefreshOutcome::Theft(why), locked.version)
                 }
                 RefreshPlan::IssueChild { .. } | RefreshPlan::ConfirmThenIssueChild => {
-                    let mut parent = locked.refresh_current.clone();
-                    let mut dropped = None;
-                    if plan == (RefreshPlan::IssueChild { drop_pending: true }) {
-                        sqlx::query(
-                            "UPDATE refresh_lineage SET state = 'dropped', ended_ms = $1 \
-                             WHERE jti = $2 AND session_id = $3",
-                        )
-                        .bind(now_ms)
-                        .bind(locked.refresh_pending.as_deref())
-                        .bind(sid)
-                        .execute(&mut *tx)
-                        .await?;
-                        dropped = locked.refresh_pending.clone();
-                    }
-                    let confirmed = plan == RefreshPlan::ConfirmThenIssueChild;
-                    if confirmed {
-                        confirm_pending(&mut tx, sid, &locked, now_ms).await?;
-                        parent = locked.refresh_pending.clone();
-                    }
-                    sqlx::query(INSERT_REFRESH)
-                        .bind(child.fingerprint)
-                        .bind(child.jti)
-                        .bind(sid)
-                        .bind(parent.as_deref())
-                        .bind("pending")
-                        .bind(child.issued_ms)
-                        .bind(None::<i64>)
-                        .bind(child.expires_at)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(
-                        "UPDATE sessions SET refresh_current = $1, refresh_pending = $2, \
-                         refresh_pending_ms = $3 WHERE id = $4",
-                    )
-                    .bind(parent.as_deref())
-                    .bind(child.jti)
-                    .bind(child.issued_ms)
-                    .bind(sid)
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.announce(&Invalidation::Changed {
-                        sid: sid.to_owned(),
-                        version: locked.version,
-                    })
-                    .await?;
-                    RefreshOutcome::Issued { confirmed, dropped }
+                    let rotation = Rotation {
+                        sid,
+                        now_ms,
+                        now,
+                        plan,
+                        current: locked.refresh_current.as_deref(),
+                        pending: locked.refresh_pending.as_deref(),
+                        read_version: locked.version,
+                        presented: presented
+                            .zip(found.presented_jti.as_deref())
+                            .map(|(p, jti)| (p.fingerprint, jti)),
+                        child,
+                    };
+                    // We hold the session's lock: the guard cannot fail.
+                    let outcome = rotation
+                        .write(&mut tx, pool)
+                        .await?
+                        .ok_or(sqlx::Error::RowNotFound)?;
+                    (outcome, locked.version + 1)
                 }
             };
             tx.commit().await?;
-            (outcome, locked.version)
+            (outcome, version)
         });
         match &outcome {
             RefreshOutcome::Theft(_) => self.mark_ended(sid),
-            RefreshOutcome::Issued { confirmed, dropped } => {
-                let mut next = cached.clone();
-                next.version = version;
-                if *confirmed {
-                    next.lineage.current = next.lineage.pending.take();
-                }
-                if let Some(d) = dropped {
-                    next.lineage.dropped.insert(0, d.clone());
-                    next.lineage.dropped.truncate(MAX_DROPPED);
-                }
-                next.lineage.pending = Some(child.jti.to_owned());
-                next.session.last_seen_at = now;
-                self.remember(Arc::new(next));
+            RefreshOutcome::Issued { .. } => {
+                self.after_refresh(cached, &outcome, version, child, now);
             }
             _ => {}
         }
         Ok(outcome)
+    }
+
+    /// The cache after this instance issued a child: the lineage moved on one step.
+    fn after_refresh(
+        &self,
+        cached: &LiveSession,
+        outcome: &RefreshOutcome,
+        version: i64,
+        child: &NewRefresh<'_>,
+        now: i64,
+    ) {
+        let RefreshOutcome::Issued { confirmed, dropped } = outcome else {
+            return;
+        };
+        let mut next = cached.clone();
+        next.version = version;
+        if *confirmed {
+            next.lineage.current = next.lineage.pending.take();
+        }
+        if let Some(d) = dropped {
+            next.lineage.dropped.insert(0, d.clone());
+            next.lineage.dropped.truncate(MAX_DROPPED);
+        }
+        next.lineage.pending = Some(child.jti.to_owned());
+        next.session.last_seen_at = now;
+        self.remember(Arc::new(next));
     }
 
     /// An access token issued with the pending child came back: the client has the child, which
@@ -839,19 +859,127 @@ impl SessionStore {
 }
 
 /// Where the presented token (its row, if any) stands, against the locked session's lineage.
-fn place(row: Option<&PresentedRow>, locked: &Locked) -> Presented {
-    let Some(row) = row else {
+/// The refresh token a client presented: its fingerprint, and the `jti` its verified claims
+/// name.
+#[derive(Debug, Clone, Copy)]
+pub struct PresentedRefresh<'a> {
+    pub fingerprint: &'a str,
+    pub jti: &'a str,
+}
+
+/// The plan for the common cases, from the cached lineage alone: the presented token is the
+/// pending child (confirm it, issue the next), or the current one with no child pending (issue
+/// one). The guarded write checks the cache was right; any other case needs the row's times
+/// (the grace window) or the lineage's history, so it is left to the locked path.
+fn plan_from_cache(
+    cached: &LiveSession,
+    presented: Option<PresentedRefresh<'_>>,
+) -> Option<RefreshPlan> {
+    let lineage = &cached.lineage;
+    let position = match presented {
+        None => Presented::Current,
+        Some(p) if lineage.pending.as_deref() == Some(p.jti) => Presented::Pending,
+        Some(p) if lineage.current.as_deref() == Some(p.jti) => Presented::Current,
+        Some(_) => return None,
+    };
+    if position == Presented::Current && lineage.pending.is_some() {
+        return None;
+    }
+    // No pending child, so no time enters the rule.
+    let plan = decide::plan_refresh(position, None, 0, 0);
+    matches!(
+        plan,
+        RefreshPlan::IssueChild { .. } | RefreshPlan::ConfirmThenIssueChild
+    )
+    .then_some(plan)
+}
+
+/// One rotation's writes ([`super::backend::Dialect::ROTATE`]), guarded by the version read.
+struct Rotation<'a> {
+    sid: &'a str,
+    now_ms: i64,
+    now: i64,
+    plan: RefreshPlan,
+    current: Option<&'a str>,
+    pending: Option<&'a str>,
+    read_version: i64,
+    presented: Option<(&'a str, &'a str)>,
+    child: &'a NewRefresh<'a>,
+}
+
+impl Rotation<'_> {
+    /// `None` when the guard failed: the session changed since it was read.
+    async fn write<'c, DB>(
+        &self,
+        tx: &mut sqlx::Transaction<'c, DB>,
+        pool: &sqlx::Pool<DB>,
+    ) -> Result<Option<RefreshOutcome>, sqlx::Error>
+    where
+        DB: sqlx::Database + super::backend::Dialect,
+        sqlx::Transaction<'c, DB>: Announce,
+        for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+        for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+        for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+        usize: sqlx::ColumnIndex<DB::Row>,
+    {
+        let drop_pending = self.plan == (RefreshPlan::IssueChild { drop_pending: true });
+        let confirmed = self.plan == RefreshPlan::ConfirmThenIssueChild;
+        // Confirming makes the pending child the parent of the next one.
+        let parent = if confirmed {
+            self.pending
+        } else {
+            self.current
+        };
+        let written: Option<String> = sqlx::query_scalar(super::backend::rotate_sql(pool))
+            .bind(self.sid)
+            .bind(self.now_ms)
+            .bind(drop_pending)
+            .bind(self.pending)
+            .bind(confirmed)
+            .bind(self.current)
+            .bind(self.child.fingerprint)
+            .bind(self.child.jti)
+            .bind(parent)
+            .bind(self.child.issued_ms)
+            .bind(self.child.expires_at)
+            .bind(self.read_version)
+            .bind(self.now)
+            .bind(self.presented.map(|p| p.0))
+            .bind(self.presented.map(|p| p.1))
+            .fetch_optional(&mut **tx)
+            .await?;
+        if written.is_none() {
+            return Ok(None);
+        }
+        tx.announce(&Invalidation::Changed {
+            sid: self.sid.to_owned(),
+            version: self.read_version + 1,
+        })
+        .await?;
+        let dropped = drop_pending
+            .then(|| self.pending.map(str::to_owned))
+            .flatten();
+        Ok(Some(RefreshOutcome::Issued { confirmed, dropped }))
+    }
+}
+
+fn place(found: &LockedForRefresh) -> Presented {
+    let Some(jti) = found.presented_jti.as_deref() else {
         return Presented::Unknown;
     };
-    if locked.refresh_current.as_deref() == Some(row.jti.as_str()) {
+    if found.locked.refresh_current.as_deref() == Some(jti) {
         return Presented::Current;
     }
-    if locked.refresh_pending.as_deref() == Some(row.jti.as_str()) {
+    if found.locked.refresh_pending.as_deref() == Some(jti) {
         return Presented::Pending;
     }
-    match (row.state.as_str(), row.ended_ms) {
-        ("retired", Some(ended_ms)) => Presented::Retired { ended_ms },
-        ("dropped", _) => Presented::Dropped,
+    match (found.presented_state.as_deref(), found.presented_ended_ms) {
+        (Some("retired"), Some(ended_ms)) => Presented::Retired { ended_ms },
+        (Some("dropped"), _) => Presented::Dropped,
         _ => Presented::Unknown,
     }
 }
@@ -872,23 +1000,92 @@ where
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
+    // One statement: the parent retires and the child becomes current.
     sqlx::query::<DB>(
-        "UPDATE refresh_lineage SET state = 'retired', ended_ms = $1 \
-         WHERE jti = $2 AND session_id = $3",
+        "UPDATE refresh_lineage SET \
+         state = CASE WHEN jti = $2 THEN 'retired' ELSE 'current' END, \
+         ended_ms = CASE WHEN jti = $2 THEN $1 ELSE ended_ms END, \
+         confirmed_ms = CASE WHEN jti = $2 THEN confirmed_ms ELSE $1 END \
+         WHERE session_id = $4 AND jti IN ($2, $3)",
     )
     .bind(now_ms)
     .bind(locked.refresh_current.as_deref())
-    .bind(sid)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query::<DB>(
-        "UPDATE refresh_lineage SET state = 'current', confirmed_ms = $1 \
-         WHERE jti = $2 AND session_id = $3",
-    )
-    .bind(now_ms)
     .bind(locked.refresh_pending.as_deref())
     .bind(sid)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(current: Option<&str>, pending: Option<&str>) -> LiveSession {
+        LiveSession {
+            session: Session {
+                id: "s".into(),
+                user_pk: 1,
+                keep_logged_in: true,
+                user_agent: String::new(),
+                created_at: 0,
+                last_seen_at: 0,
+                expires_at: 100,
+                revoked_at: None,
+            },
+            user: User {
+                id: 1,
+                user_id: "kimcoding".into(),
+                email: String::new(),
+                name: String::new(),
+                position: String::new(),
+                location: String::new(),
+                bio: String::new(),
+            },
+            lineage: Lineage {
+                current: current.map(Into::into),
+                pending: pending.map(Into::into),
+                dropped: vec!["d".into()],
+            },
+            version: 7,
+        }
+    }
+
+    fn presented(jti: &str) -> Option<PresentedRefresh<'_>> {
+        Some(PresentedRefresh {
+            fingerprint: "f",
+            jti,
+        })
+    }
+
+    /// Only the two cases that need neither a time nor the lineage's history are planned
+    /// without reading the row; everything the grace and theft rules decide takes the lock.
+    #[test]
+    fn the_cache_plans_only_the_plain_rotations() {
+        let settled = live(Some("c"), None);
+        assert_eq!(
+            plan_from_cache(&settled, presented("c")),
+            Some(RefreshPlan::IssueChild {
+                drop_pending: false
+            })
+        );
+        assert_eq!(
+            plan_from_cache(&settled, None),
+            Some(RefreshPlan::IssueChild {
+                drop_pending: false
+            })
+        );
+        let waiting = live(Some("c"), Some("p"));
+        assert_eq!(
+            plan_from_cache(&waiting, presented("p")),
+            Some(RefreshPlan::ConfirmThenIssueChild)
+        );
+        // The parent again while a child waits: grace or a dropped branch, by the clock.
+        assert_eq!(plan_from_cache(&waiting, presented("c")), None);
+        assert_eq!(plan_from_cache(&waiting, None), None);
+        // Retired, dropped or unknown tokens: the lineage's history decides.
+        for jti in ["old", "d", ""] {
+            assert_eq!(plan_from_cache(&waiting, presented(jti)), None, "{jti}");
+        }
+    }
 }

@@ -9,7 +9,7 @@ use crate::auth::guard::Authenticated;
 use crate::auth::state::AppState;
 use crate::auth::tokens::{self, TokenKind};
 use crate::error::AppError;
-use crate::store::sessions::{NewRefresh, RefreshOutcome};
+use crate::store::sessions::{NewRefresh, PresentedRefresh, RefreshOutcome};
 
 fn back_to_userinfo() -> HttpResponse {
     HttpResponse::SeeOther()
@@ -113,7 +113,11 @@ async fn refresh_behind_the_browsers_back(
         .sessions
         .refresh(
             &identity.live,
-            Some(&tokens::fingerprint(current)),
+            Some(PresentedRefresh {
+                fingerprint: &tokens::fingerprint(current),
+                // Unknown here: the store then places the token by its fingerprint alone.
+                jti: identity.refresh.as_ref().map_or("", |c| c.jti.as_str()),
+            }),
             &record,
             backdated_ms,
             grace_ms,
