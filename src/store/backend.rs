@@ -196,8 +196,11 @@ pub(crate) trait Dialect {
     const ROTATE: &'static str;
 }
 
-impl Dialect for Sqlite {
-    const ROTATE: &'static str = "\
+/// SQLite's spelling of [`Dialect::ROTATE`], as a literal so it can also be wrapped in its own
+/// transaction ([`SQLITE_ROTATE_ALONE`]).
+macro_rules! sqlite_rotate {
+    () => {
+        "\
 UPDATE sessions SET version = version + 1, \
     refresh_current = $9, refresh_pending = $8, refresh_pending_ms = $10 \
     WHERE id = $1 AND version = $12 AND revoked_at IS NULL AND expires_at > $13 \
@@ -216,7 +219,53 @@ INSERT INTO refresh_lineage \
     (fingerprint, jti, session_id, parent_jti, state, issued_ms, confirmed_ms, expires_at) \
     SELECT $7, $8, $1, $9, 'pending', $10, NULL, $11 \
     WHERE (SELECT refresh_pending FROM sessions WHERE id = $1) = $8 \
-    RETURNING jti";
+    RETURNING jti"
+    };
+}
+
+impl Dialect for Sqlite {
+    const ROTATE: &'static str = sqlite_rotate!();
+}
+
+/// [`Dialect::ROTATE`] with its transaction inside, for [`run_alone`].
+pub(crate) const SQLITE_ROTATE_ALONE: &str =
+    concat!("BEGIN IMMEDIATE; ", sqlite_rotate!(), "; COMMIT");
+
+/// SQLite: runs a script that opens and commits its own transaction, on a connection of its
+/// own, and answers the rows it returned (not the rows it changed: SQLite repeats the last
+/// statement's count for `BEGIN` and `COMMIT`). SQLite has one writer at a time, and a transaction
+/// driven from here holds that lock across round trips to the connection's thread (and across
+/// whatever else this worker thread is busy with in between); a script holds it only while the
+/// connection's thread runs it. A script cut short (an error, or the request that awaited it
+/// dropped) may leave its transaction open: that connection is rolled back or closed, never
+/// handed back to the pool as it is.
+pub(crate) async fn run_alone<'q>(
+    pool: &SqlitePool,
+    script: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+) -> Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error> {
+    /// Closes the connection on drop unless the script ran to its end.
+    struct Unfinished(Option<sqlx::pool::PoolConnection<Sqlite>>);
+    impl Drop for Unfinished {
+        fn drop(&mut self) {
+            if let Some(mut conn) = self.0.take() {
+                conn.close_on_drop();
+            }
+        }
+    }
+    let mut guard = Unfinished(Some(pool.acquire().await?));
+    let conn = guard.0.as_mut().expect("just acquired");
+    match script.fetch_all(&mut **conn).await {
+        Ok(rows) => {
+            guard.0.take();
+            Ok(rows)
+        }
+        Err(e) => {
+            if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_ok() {
+                guard.0.take();
+            }
+            Err(e)
+        }
+    }
 }
 
 impl Dialect for Postgres {
@@ -251,6 +300,77 @@ pub(crate) fn rotate_sql<DB: sqlx::Database + Dialect>(_: &sqlx::Pool<DB>) -> &'
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn one_connection() -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("t.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        (dir, pool)
+    }
+
+    /// After `run_alone`, whatever happened, the pool's connection can start a transaction and
+    /// write: no transaction was left open on it.
+    async fn writes_again(pool: &SqlitePool, x: i64) {
+        let mut tx = pool.begin().await.expect("no transaction left open");
+        sqlx::query("INSERT INTO t VALUES ($1)")
+            .bind(x)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_script_that_fails_half_way_is_rolled_back() {
+        let (_dir, pool) = one_connection().await;
+        let failing = sqlx::query(
+            "BEGIN IMMEDIATE; INSERT INTO t VALUES (1); INSERT INTO t VALUES (1); COMMIT",
+        );
+        assert!(run_alone(&pool, failing).await.is_err());
+        writes_again(&pool, 2).await;
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            [2],
+            "the first insert was rolled back with the script"
+        );
+        let fine = sqlx::query("BEGIN IMMEDIATE; INSERT INTO t VALUES (3) RETURNING x; COMMIT");
+        assert_eq!(run_alone(&pool, fine).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_script_whose_caller_goes_away_leaves_no_open_transaction() {
+        let (_dir, pool) = one_connection().await;
+        // Long enough to be cut short: the caller stops waiting while SQLite is still counting.
+        let slow = sqlx::query(
+            "BEGIN IMMEDIATE; INSERT INTO t VALUES (1); \
+             WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000) \
+             SELECT count(*) FROM c; COMMIT",
+        );
+        let cut = tokio::time::timeout(Duration::from_millis(20), run_alone(&pool, slow)).await;
+        assert!(cut.is_err(), "the script should still have been running");
+        // The connection that ran it is closed (rolling it back), not handed back half done.
+        writes_again(&pool, 2).await;
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, [2]);
+    }
 
     #[test]
     fn unavailable_postgres_states() {

@@ -509,27 +509,36 @@ impl SessionStore {
         // cached lineage and written in one guarded round trip; anything else, or a cached copy
         // that turns out to be behind, takes the session's lock and reads the lineage first.
         let from_cache = plan_from_cache(cached, presented);
+        if let Some(plan) = from_cache {
+            let rotation = Rotation {
+                sid,
+                now_ms,
+                now,
+                plan,
+                current: cached.lineage.current.as_deref(),
+                pending: cached.lineage.pending.as_deref(),
+                read_version: cached.version,
+                presented: presented.map(|p| (p.fingerprint, p.jti)),
+                child,
+            };
+            let written = match &self.db {
+                Db::Sqlite(pool) => rotation.write_alone(pool).await?,
+                Db::Postgres(pool) => {
+                    let mut tx = pool.begin().await?;
+                    let written = rotation.write(&mut tx, pool).await?;
+                    if written.is_some() {
+                        tx.commit().await?;
+                    }
+                    written
+                }
+            };
+            if let Some(outcome) = written {
+                self.after_refresh(cached, &outcome, cached.version + 1, child, now);
+                return Ok(outcome);
+            }
+        }
         let (outcome, version) = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            if let Some(plan) = from_cache {
-                let rotation = Rotation {
-                    sid,
-                    now_ms,
-                    now,
-                    plan,
-                    current: cached.lineage.current.as_deref(),
-                    pending: cached.lineage.pending.as_deref(),
-                    read_version: cached.version,
-                    presented: presented.map(|p| (p.fingerprint, p.jti)),
-                    child,
-                };
-                if let Some(outcome) = rotation.write(&mut tx, pool).await? {
-                    tx.commit().await?;
-                    let version = cached.version + 1;
-                    self.after_refresh(cached, &outcome, version, child, now);
-                    return Ok(outcome);
-                }
-            }
             let found: Option<LockedForRefresh> = sqlx::query_as(LOCK_FOR_REFRESH)
                 .bind(sid)
                 .bind(now)
@@ -894,6 +903,32 @@ fn plan_from_cache(
     .then_some(plan)
 }
 
+/// Binds a [`Rotation`]'s parameters, in the order [`super::backend::Dialect::ROTATE`] numbers
+/// them, to `query` (any backend, any kind of query).
+macro_rules! bind_rotation {
+    ($query:expr, $r:expr, $drop_pending:expr, $confirmed:expr) => {{
+        let r = $r;
+        // Confirming makes the pending child the parent of the next one.
+        let parent = if $confirmed { r.pending } else { r.current };
+        $query
+            .bind(r.sid)
+            .bind(r.now_ms)
+            .bind($drop_pending)
+            .bind(r.pending)
+            .bind($confirmed)
+            .bind(r.current)
+            .bind(r.child.fingerprint)
+            .bind(r.child.jti)
+            .bind(parent)
+            .bind(r.child.issued_ms)
+            .bind(r.child.expires_at)
+            .bind(r.read_version)
+            .bind(r.now)
+            .bind(r.presented.map(|p| p.0))
+            .bind(r.presented.map(|p| p.1))
+    }};
+}
+
 /// One rotation's writes ([`super::backend::Dialect::ROTATE`]), guarded by the version read.
 struct Rotation<'a> {
     sid: &'a str,
@@ -926,30 +961,9 @@ impl Rotation<'_> {
         for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
         usize: sqlx::ColumnIndex<DB::Row>,
     {
-        let drop_pending = self.plan == (RefreshPlan::IssueChild { drop_pending: true });
-        let confirmed = self.plan == RefreshPlan::ConfirmThenIssueChild;
-        // Confirming makes the pending child the parent of the next one.
-        let parent = if confirmed {
-            self.pending
-        } else {
-            self.current
-        };
-        let written: Option<String> = sqlx::query_scalar(super::backend::rotate_sql(pool))
-            .bind(self.sid)
-            .bind(self.now_ms)
-            .bind(drop_pending)
-            .bind(self.pending)
-            .bind(confirmed)
-            .bind(self.current)
-            .bind(self.child.fingerprint)
-            .bind(self.child.jti)
-            .bind(parent)
-            .bind(self.child.issued_ms)
-            .bind(self.child.expires_at)
-            .bind(self.read_version)
-            .bind(self.now)
-            .bind(self.presented.map(|p| p.0))
-            .bind(self.presented.map(|p| p.1))
+        let (drop_pending, confirmed) = self.flags();
+        let query = sqlx::query_scalar(super::backend::rotate_sql(pool));
+        let written: Option<String> = bind_rotation!(query, self, drop_pending, confirmed)
             .fetch_optional(&mut **tx)
             .await?;
         if written.is_none() {
@@ -960,10 +974,38 @@ impl Rotation<'_> {
             version: self.read_version + 1,
         })
         .await?;
+        Ok(Some(self.outcome()))
+    }
+
+    /// SQLite: [`Rotation::write`] with its own transaction inside, in one script, so the
+    /// writer lock is held only while SQLite runs it. Nothing to announce: one server per file.
+    async fn write_alone(
+        &self,
+        pool: &sqlx::SqlitePool,
+    ) -> Result<Option<RefreshOutcome>, sqlx::Error> {
+        let (drop_pending, confirmed) = self.flags();
+        let query = sqlx::query(super::backend::SQLITE_ROTATE_ALONE);
+        // The child's row comes back only if the guard held.
+        let returned =
+            super::backend::run_alone(pool, bind_rotation!(query, self, drop_pending, confirmed))
+                .await?;
+        Ok((!returned.is_empty()).then(|| self.outcome()))
+    }
+
+    /// Drop the pending child? Confirm it?
+    fn flags(&self) -> (bool, bool) {
+        (
+            self.plan == (RefreshPlan::IssueChild { drop_pending: true }),
+            self.plan == RefreshPlan::ConfirmThenIssueChild,
+        )
+    }
+
+    fn outcome(&self) -> RefreshOutcome {
+        let (drop_pending, confirmed) = self.flags();
         let dropped = drop_pending
             .then(|| self.pending.map(str::to_owned))
             .flatten();
-        Ok(Some(RefreshOutcome::Issued { confirmed, dropped }))
+        RefreshOutcome::Issued { confirmed, dropped }
     }
 }
 
