@@ -12,12 +12,13 @@
 //! attack lab shows that record, so what a learner sees is what real requests go through.
 //! Real requests pass [`NoTrace`], which records nothing and costs nothing.
 //!
-//! An Ed25519 signature check costs about as much as the rest of a request, so a verifier with
-//! Ed25519 keys remembers the access tokens it has fully verified (as Envoy's JWT filter does):
-//! under the SHA-256 of the whole token, never the token itself, it keeps the claims it found,
-//! and a token with exactly those bytes skips only the signature and header checks, whose answer
-//! those bytes alone decide. Expiry and not-before are checked again on every use, and nothing
-//! about sessions is cached here. HMAC checks are cheaper than the lookup, so HS256 keeps none.
+//! An Ed25519 signature check costs several times the rest of a request, and even with HMAC
+//! decoding the header and the claims is most of the token's cost, so a verifier remembers the
+//! access tokens it has fully verified (as Envoy's JWT filter does): under the SHA-256 of the
+//! whole token, never the token itself, it keeps the claims it found, and a token with exactly
+//! those bytes skips only the signature and header checks, whose answer those bytes alone
+//! decide. Expiry and not-before are checked again on every use, and nothing about sessions is
+//! cached here: revocation is decided after this, on every request.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -272,9 +273,8 @@ pub struct Verifier {
     refresh: Option<KeyRing>,
     hs256: Validation,
     eddsa: Validation,
-    /// Access tokens verified with an Ed25519 key, by the SHA-256 of the token (see the
-    /// module's note). `None` with HMAC keys.
-    verified: Option<moka::sync::Cache<[u8; 32], Arc<Claims>>>,
+    /// Access tokens verified in full, by the SHA-256 of the token (see the module's note).
+    verified: moka::sync::Cache<[u8; 32], Arc<Claims>>,
 }
 
 /// Verified access tokens remembered at most (about 0.5 KiB each).
@@ -330,14 +330,11 @@ pub struct Jwks {
 impl Verifier {
     fn new(access: KeyRing, refresh: Option<KeyRing>) -> Self {
         super::crypto::install();
-        let asymmetric = access.keys.iter().any(|k| k.alg == Algorithm::EdDSA);
-        let verified = asymmetric.then(|| {
-            moka::sync::Cache::builder()
-                .max_capacity(VERIFIED_CAPACITY)
-                // Far past any access token's lifetime: only bounds how long a dead entry stays.
-                .time_to_live(std::time::Duration::from_secs(24 * 3600))
-                .build()
-        });
+        let verified = moka::sync::Cache::builder()
+            .max_capacity(VERIFIED_CAPACITY)
+            // Far past any access token's lifetime: only bounds how long a dead entry stays.
+            .time_to_live(std::time::Duration::from_secs(24 * 3600))
+            .build();
         Self {
             access,
             refresh,
@@ -390,10 +387,10 @@ impl Verifier {
 
     /// Checks a token presented as `kind` at time `now`.
     pub fn verify(&self, kind: TokenKind, token: &str, now: i64) -> Verified {
-        let verified = match &self.verified {
-            Some(cache) if kind == TokenKind::Access && token.len() <= MAX_TOKEN_BYTES => cache,
-            _ => return self.verify_traced(kind, token, now, &mut NoTrace),
-        };
+        if kind != TokenKind::Access || token.len() > MAX_TOKEN_BYTES {
+            return self.verify_traced(kind, token, now, &mut NoTrace);
+        }
+        let verified = &self.verified;
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(claims) = verified.get(&digest) {
             return in_time(Claims::clone(&claims), now);
@@ -1079,59 +1076,61 @@ mod tests {
     }
 
     #[test]
-    fn remembered_eddsa_tokens_still_expire_and_altered_ones_are_checked_afresh() {
-        let t = eddsa();
-        let issued = t
-            .issue(TokenKind::Access, "kimcoding", "s", NOW, NOW + 60, None)
-            .unwrap();
-        let cache = t
-            .verified
-            .as_ref()
-            .expect("EdDSA keys: a verified-token cache");
-        assert_eq!(
-            t.verify(TokenKind::Access, &issued.token, NOW),
-            Verified::Valid(issued.claims.clone())
-        );
-        cache.run_pending_tasks();
-        assert_eq!(cache.entry_count(), 1, "a valid token is remembered");
-        // Remembered, yet the clock still decides: expiry and not-before are checked each time.
-        assert_eq!(
-            t.verify(TokenKind::Access, &issued.token, NOW + 60),
-            Verified::Expired(issued.claims.clone())
-        );
-        assert_eq!(
-            t.verify(TokenKind::Access, &issued.token, NOW - 1),
-            Verified::Invalid(Invalid::NotYetValid)
-        );
-        // Any other bytes are another token: a changed payload under the remembered signature
-        // is checked in full and refused.
-        let [h, _, sig] = issued.token.split('.').collect::<Vec<_>>()[..] else {
-            panic!("three parts")
-        };
-        let mut forged = payload("access");
-        forged["sub"] = "admin".into();
-        let tampered = format!("{h}.{}.{sig}", URL_SAFE_NO_PAD.encode(forged.to_string()));
-        assert_eq!(
-            t.verify(TokenKind::Access, &tampered, NOW),
-            Verified::Invalid(Invalid::Signature)
-        );
-        // Refused and refresh tokens are never remembered; entries are keyed by a digest.
-        let refresh = t
-            .issue(TokenKind::Refresh, "kimcoding", "s", NOW, NOW + 60, None)
-            .unwrap();
-        assert!(matches!(
-            t.verify(TokenKind::Refresh, &refresh.token, NOW),
-            Verified::Valid(_)
-        ));
-        cache.run_pending_tasks();
-        assert_eq!(cache.entry_count(), 1);
-        let (key, _) = cache.iter().next().unwrap();
-        assert_eq!(
-            *key,
-            <[u8; 32]>::from(Sha256::digest(issued.token.as_bytes()))
-        );
-        // HMAC checks are cheaper than a lookup: HS256 remembers nothing.
-        assert!(tokens().verified.is_none());
+    fn remembered_tokens_still_expire_and_altered_ones_are_checked_afresh() {
+        for t in [tokens(), eddsa()] {
+            let alg = t.algorithm(TokenKind::Access);
+            let issued = t
+                .issue(TokenKind::Access, "kimcoding", "s", NOW, NOW + 60, None)
+                .unwrap();
+            let cache = &t.verified;
+            assert_eq!(
+                t.verify(TokenKind::Access, &issued.token, NOW),
+                Verified::Valid(issued.claims.clone())
+            );
+            cache.run_pending_tasks();
+            assert_eq!(
+                cache.entry_count(),
+                1,
+                "{alg:?}: a valid token is remembered"
+            );
+            // Remembered, yet the clock still decides: expiry and not-before, each time.
+            assert_eq!(
+                t.verify(TokenKind::Access, &issued.token, NOW + 60),
+                Verified::Expired(issued.claims.clone())
+            );
+            assert_eq!(
+                t.verify(TokenKind::Access, &issued.token, NOW - 1),
+                Verified::Invalid(Invalid::NotYetValid)
+            );
+            // Any other bytes are another token: a changed payload under the remembered
+            // signature is checked in full and refused.
+            let [h, _, sig] = issued.token.split('.').collect::<Vec<_>>()[..] else {
+                panic!("three parts")
+            };
+            let mut forged = payload("access");
+            forged["sub"] = "admin".into();
+            let tampered = format!("{h}.{}.{sig}", URL_SAFE_NO_PAD.encode(forged.to_string()));
+            assert_eq!(
+                t.verify(TokenKind::Access, &tampered, NOW),
+                Verified::Invalid(Invalid::Signature),
+                "{alg:?}"
+            );
+            // Refused and refresh tokens are never remembered; entries are keyed by a digest.
+            let refresh = t
+                .issue(TokenKind::Refresh, "kimcoding", "s", NOW, NOW + 60, None)
+                .unwrap();
+            assert!(matches!(
+                t.verify(TokenKind::Refresh, &refresh.token, NOW),
+                Verified::Valid(_)
+            ));
+            cache.run_pending_tasks();
+            assert_eq!(cache.entry_count(), 1, "{alg:?}");
+            let (key, _) = cache.iter().next().unwrap();
+            assert_eq!(
+                *key,
+                <[u8; 32]>::from(Sha256::digest(issued.token.as_bytes()))
+            );
+        }
     }
 
     #[test]
