@@ -39,6 +39,10 @@ pub enum AppError {
         "The service is briefly unavailable (its database is not answering). Try again in a few seconds."
     )]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// More passwords are waiting to be checked than the hashing threads can get through in a
+    /// few seconds; nothing was changed.
+    #[error("The server is busy checking other passwords. Try again in a moment.")]
+    Busy,
     #[error("Something went wrong on our side.")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -51,6 +55,9 @@ impl AppError {
 
 /// Seconds a client is asked to wait when the database is unavailable.
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// Seconds a client is asked to wait when the password queue is full.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
 
 impl From<sqlx::Error> for AppError {
     /// A database that is locked, full, read-only or unreachable is not our bug and not the
@@ -89,7 +96,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +117,9 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS));
+            }
+            AppError::Busy => {
+                response.insert_header((header::RETRY_AFTER, BUSY_RETRY_AFTER_SECS));
             }
             _ => {}
         }

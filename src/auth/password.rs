@@ -7,6 +7,11 @@
 //! latency during a login flood, while argon2 still has every cycle nobody else wants. Each
 //! thread keeps its argon2 memory between verifications: a fresh 19 MiB mapping per login cost
 //! its page faults and, on release, a TLB flush on every core running this process.
+//!
+//! The queue is bounded: past [`WAITING_PER_THREAD`] hashes per thread (a few seconds of work)
+//! a login is answered `503` with `Retry-After` at once rather than after a wait its client
+//! would give up on. A job whose asker has gone away (a closed connection, a timeout) is
+//! dropped unrun, so abandoned logins cost no argon2 time.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -29,9 +34,12 @@ type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 /// How much nicer than the web workers the hashing threads are.
 const HASHING_NICENESS: i32 = 10;
 
+/// Hashes allowed to wait per hashing thread: at ~30 ms each, about 4 s of work.
+pub const WAITING_PER_THREAD: usize = 128;
+
 #[derive(Clone)]
 pub struct Passwords {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
     /// Hashes waiting for a thread: the queue a login flood builds (a metric).
     waiting: Arc<AtomicUsize>,
     /// Verified against when a userId is unknown, so that case costs what a wrong password costs.
@@ -45,9 +53,13 @@ impl Passwords {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        let (jobs, queue) = mpsc::channel::<Job>();
+        Self::start(cores, cores * WAITING_PER_THREAD).await
+    }
+
+    async fn start(threads: usize, max_waiting: usize) -> Result<Self, AppError> {
+        let (jobs, queue) = mpsc::sync_channel::<Job>(max_waiting);
         let queue = Arc::new(Mutex::new(queue));
-        for n in 0..cores {
+        for n in 0..threads {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
@@ -69,7 +81,8 @@ impl Passwords {
         self.waiting.load(Ordering::Relaxed)
     }
 
-    /// Runs `work` on a hashing thread and waits for its answer.
+    /// Runs `work` on a hashing thread and waits for its answer; `Busy` at once when the
+    /// queue is full.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
@@ -79,12 +92,20 @@ impl Passwords {
         waiting.fetch_add(1, Ordering::Relaxed);
         let job: Job = Box::new(move |blocks| {
             waiting.fetch_sub(1, Ordering::Relaxed);
-            // The asker may have gone away; the answer is then not needed.
+            // The asker went away while this waited: nobody needs the answer.
+            if answer.is_closed() {
+                return;
+            }
             let _ = answer.send(work(blocks));
         });
-        if self.jobs.send(job).is_err() {
+        if let Err(refused) = self.jobs.try_send(job) {
             self.waiting.fetch_sub(1, Ordering::Relaxed);
-            return Err(AppError::internal("the password threads have stopped"));
+            return Err(match refused {
+                mpsc::TrySendError::Full(_) => AppError::Busy,
+                mpsc::TrySendError::Disconnected(_) => {
+                    AppError::internal("the password threads have stopped")
+                }
+            });
         }
         answered.await.map_err(AppError::internal)
     }
@@ -248,6 +269,70 @@ mod tests {
             "{niceness:?}"
         );
         assert_eq!(passwords.queue_depth(), 0);
+    }
+
+    /// Holds every hashing thread of `passwords` until the returned sender is dropped.
+    async fn occupy(passwords: &Passwords, threads: usize) -> Vec<std::sync::mpsc::Sender<()>> {
+        let mut releases = Vec::new();
+        let (started, mut all_started) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..threads {
+            let (release, released) = std::sync::mpsc::channel::<()>();
+            let started = started.clone();
+            let passwords = passwords.clone();
+            tokio::spawn(async move {
+                passwords
+                    .run(move |_| {
+                        let _ = started.send(());
+                        let _ = released.recv();
+                    })
+                    .await
+            });
+            releases.push(release);
+        }
+        for _ in 0..threads {
+            all_started.recv().await.unwrap();
+        }
+        releases
+    }
+
+    #[tokio::test]
+    async fn a_login_whose_client_left_costs_no_hashing() {
+        let passwords = Passwords::start(1, 8).await.unwrap();
+        let releases = occupy(&passwords, 1).await;
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ran.clone();
+        let abandoned = passwords.run(move |_| flag.store(true, Ordering::SeqCst));
+        // The client goes away while its login waits for a thread.
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(20), abandoned).await;
+        assert!(waited.is_err(), "the thread was busy: the job had to wait");
+        assert_eq!(passwords.queue_depth(), 1);
+        drop(releases);
+        // A job queued behind it runs; by then the abandoned one was taken and skipped.
+        passwords.run(|_| ()).await.unwrap();
+        assert!(!ran.load(Ordering::SeqCst), "an abandoned job was run");
+        assert_eq!(passwords.queue_depth(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_busy_at_once_and_drains() {
+        let passwords = Passwords::start(1, 2).await.unwrap();
+        let releases = occupy(&passwords, 1).await;
+        let queued: Vec<_> = (0..2)
+            .map(|_| tokio::spawn({
+                let passwords = passwords.clone();
+                async move { passwords.run(|_| 7).await }
+            }))
+            .collect();
+        while passwords.queue_depth() < 2 {
+            tokio::task::yield_now().await;
+        }
+        let refused = passwords.run(|_| 7).await;
+        assert!(matches!(refused, Err(AppError::Busy)), "a third waiter is turned away");
+        drop(releases);
+        for job in queued {
+            assert_eq!(job.await.unwrap().unwrap(), 7, "those already queued are served");
+        }
+        assert_eq!(passwords.run(|_| 8).await.unwrap(), 8, "room again once drained");
     }
 
     #[tokio::test]

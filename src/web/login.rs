@@ -120,7 +120,7 @@ struct FormLogin {
         (status = 415, description = "Not JSON (or a form).", body = ErrorBody),
         (status = 429, description = "Too many failures for this account or from this address.", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait."))),
-        (status = 503, description = "The database is unavailable.", body = ErrorBody,
+        (status = 503, description = "The database is unavailable, or too many passwords are waiting to be checked.", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ))]
 pub async fn submit(

@@ -247,7 +247,7 @@ pub async fn form(req: HttpRequest) -> Result<HttpResponse, AppError> {
         (status = 409, description = "That user ID is taken.", body = ErrorBody),
         (status = 413, description = "The body is over 16 KiB.", body = ErrorBody),
         (status = 415, description = "Not JSON (or a form).", body = ErrorBody),
-        (status = 503, description = "The database is unavailable.", body = ErrorBody,
+        (status = 503, description = "The database is unavailable, or too many passwords are waiting to be checked.", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ))]
 pub async fn submit(
