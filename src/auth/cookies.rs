@@ -3,11 +3,46 @@
 //! browsers make an exception for http://localhost), `SameSite=Strict` (never sent on a
 //! request another site starts), `Path=/`, and no `Domain` (this host only).
 
+use actix_web::HttpRequest;
 use actix_web::cookie::time::{Duration, OffsetDateTime};
 use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
 
 pub const ACCESS_COOKIE: &str = "access_jwt";
 pub const REFRESH_COOKIE: &str = "refresh_jwt";
+
+/// The values of the request's cookies `names`, borrowed from its `Cookie` headers in one
+/// pass. A browser sends `name=value` pairs separated by `; ` (RFC 6265 §5.4), and that is all
+/// this reads: no attributes, no percent-decoding and no list of owned cookies, which is what
+/// `HttpRequest::cookie` costs on every authenticated request. Our cookies hold base64url
+/// tokens and language codes, which need no decoding. The first cookie of a name wins, as with
+/// `HttpRequest::cookie`; a header that is not UTF-8 is skipped.
+pub fn read_each<'r, const N: usize>(
+    req: &'r HttpRequest,
+    names: [&str; N],
+) -> [Option<&'r str>; N] {
+    let mut found = [None; N];
+    for value in req.headers().get_all(header::COOKIE) {
+        let Ok(value) = std::str::from_utf8(value.as_bytes()) else {
+            continue;
+        };
+        for (name, v) in value.split(';').filter_map(|pair| pair.split_once('=')) {
+            let name = name.trim();
+            if let Some(i) = names.iter().position(|n| *n == name)
+                && found[i].is_none()
+            {
+                found[i] = Some(v.trim());
+            }
+        }
+    }
+    found
+}
+
+/// The value of the request's cookie `name` (see [`read_each`]).
+pub fn read<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
+    let [value] = read_each(req, [name]);
+    value
+}
 
 fn base(name: &'static str, value: String) -> Cookie<'static> {
     Cookie::build(name, value)

@@ -372,10 +372,12 @@ pub async fn resolve(
         refresh,
         refresh_raw,
     };
+    // The cases that write to the database are boxed: their futures are large, and kept
+    // inline they would make every request's future (moved a few times per request) as large.
     match decision {
         Decision::Serve => serve(request).await,
-        Decision::ServeAndReissueRefresh => serve_and_reissue(request).await,
-        Decision::Refresh => refresh_with_token(request).await,
+        Decision::ServeAndReissueRefresh => Box::pin(serve_and_reissue(request)).await,
+        Decision::Refresh => Box::pin(refresh_with_token(request)).await,
         Decision::Reject { clear_cookies } => {
             Ok(Resolution::rejected(request.events, clear_cookies, false))
         }
@@ -402,21 +404,21 @@ async fn check_branch(request: &mut Request<'_>) -> Result<Result<bool, Resoluti
         Branch::Untracked | Branch::Current => Ok(Ok(true)),
         Branch::Ancestor => Ok(Ok(false)),
         Branch::Dropped => {
-            end_for_theft(state, &live, Theft::DroppedBranchUsed, false).await?;
+            Box::pin(end_for_theft(state, &live, Theft::DroppedBranchUsed, false)).await?;
             Ok(Err(theft_refusal(std::mem::take(&mut request.events))))
         }
         Branch::Pending => {
             let jti = access.rjti.clone().unwrap_or_default();
             // Best effort: a database that cannot take the write now does not stop a request
             // the cache can serve; the next request confirms instead.
-            match state.sessions.confirm(&live, &jti, request.now_ms).await {
+            match Box::pin(state.sessions.confirm(&live, &jti, request.now_ms)).await {
                 Ok(Confirmation::Confirmed) => {
                     request.events.push(FlowEvent::new("refresh-confirmed"));
                     Ok(Ok(true))
                 }
                 Ok(Confirmation::Nothing) => Ok(Ok(false)),
                 Ok(Confirmation::Theft) => {
-                    end_for_theft(state, &live, Theft::DroppedBranchUsed, true).await?;
+                    Box::pin(end_for_theft(state, &live, Theft::DroppedBranchUsed, true)).await?;
                     Ok(Err(theft_refusal(std::mem::take(&mut request.events))))
                 }
                 Ok(Confirmation::SessionEnded) => {

@@ -82,16 +82,14 @@ pub fn presented_tokens(req: &HttpRequest) -> (Option<String>, Option<String>, &
         })
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty());
-    let cookie = |name| {
-        req.cookie(name)
-            .map(|c| c.value().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let [access_cookie, refresh_cookie] =
+        cookies::read_each(req, [ACCESS_COOKIE, REFRESH_COOKIE])
+            .map(|v| v.filter(|v| !v.is_empty()).map(str::to_owned));
     let (access, via) = match bearer {
         Some(token) => (Some(token), "bearer"),
-        None => (cookie(ACCESS_COOKIE), "cookie"),
+        None => (access_cookie, "cookie"),
     };
-    (access, cookie(REFRESH_COOKIE), via)
+    (access, refresh_cookie, via)
 }
 
 fn to_cookie(name: &'static str, new: NewCookie) -> Cookie<'static> {

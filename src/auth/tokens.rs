@@ -14,11 +14,14 @@
 //!
 //! An Ed25519 signature check costs several times the rest of a request, and even with HMAC
 //! decoding the header and the claims is most of the token's cost, so a verifier remembers the
-//! access tokens it has fully verified (as Envoy's JWT filter does): under the SHA-256 of the
-//! whole token, never the token itself, it keeps the claims it found, and a token with exactly
-//! those bytes skips only the signature and header checks, whose answer those bytes alone
-//! decide. Expiry and not-before are checked again on every use, and nothing about sessions is
-//! cached here: revocation is decided after this, on every request.
+//! tokens it has fully verified (as Envoy's JWT filter does): under the SHA-256 of the token's
+//! kind and the whole token, never the token itself, it keeps the claims it found, and a token
+//! with exactly those bytes, presented as the same kind, skips only the signature and header
+//! checks, whose answer those bytes and that kind's keys alone decide. A kept session's browser
+//! sends both of its tokens with every request, so both kinds are remembered. Expiry and
+//! not-before are checked again on every use, and nothing about sessions is cached here:
+//! revocation, and where a refresh token stands in its session's lineage, are decided after
+//! this, on every request.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -273,12 +276,22 @@ pub struct Verifier {
     refresh: Option<KeyRing>,
     hs256: Validation,
     eddsa: Validation,
-    /// Access tokens verified in full, by the SHA-256 of the token (see the module's note).
+    /// Tokens verified in full, by [`digest`] (see the module's note).
     verified: moka::sync::Cache<[u8; 32], Arc<Claims>>,
 }
 
-/// Verified access tokens remembered at most (about 0.5 KiB each).
+/// Verified tokens remembered at most (under 1 KiB each).
 pub const VERIFIED_CAPACITY: u64 = 10_000;
+
+/// The cache key of a token presented as `kind`: the same bytes presented as the other kind
+/// are another key, so a remembered access token can never pass as a refresh token.
+fn digest(kind: TokenKind, token: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(kind.as_str().as_bytes());
+    hasher.update(b".");
+    hasher.update(token.as_bytes());
+    hasher.finalize().into()
+}
 
 /// The time checks alone, for a token whose signature and claims were already verified.
 fn in_time(claims: Claims, now: i64) -> Verified {
@@ -387,11 +400,11 @@ impl Verifier {
 
     /// Checks a token presented as `kind` at time `now`.
     pub fn verify(&self, kind: TokenKind, token: &str, now: i64) -> Verified {
-        if kind != TokenKind::Access || token.len() > MAX_TOKEN_BYTES {
+        if token.len() > MAX_TOKEN_BYTES {
             return self.verify_traced(kind, token, now, &mut NoTrace);
         }
         let verified = &self.verified;
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let digest = digest(kind, token);
         if let Some(claims) = verified.get(&digest) {
             return in_time(Claims::clone(&claims), now);
         }
@@ -1115,21 +1128,42 @@ mod tests {
                 Verified::Invalid(Invalid::Signature),
                 "{alg:?}"
             );
-            // Refused and refresh tokens are never remembered; entries are keyed by a digest.
-            let refresh = t
-                .issue(TokenKind::Refresh, "kimcoding", "s", NOW, NOW + 60, None)
-                .unwrap();
-            assert!(matches!(
-                t.verify(TokenKind::Refresh, &refresh.token, NOW),
-                Verified::Valid(_)
-            ));
+            // Refused tokens are never remembered, and nothing is stored under the token's
+            // own digest: keys are digests of the kind and the token.
             cache.run_pending_tasks();
             assert_eq!(cache.entry_count(), 1, "{alg:?}");
             let (key, _) = cache.iter().next().unwrap();
-            assert_eq!(
+            assert_eq!(*key, digest(TokenKind::Access, &issued.token));
+            assert_ne!(
                 *key,
                 <[u8; 32]>::from(Sha256::digest(issued.token.as_bytes()))
             );
+
+            // Refresh tokens are remembered too, under their own kind: a remembered access
+            // token presented as a refresh token is checked in full (and refused: other keys),
+            // and the other way round.
+            let refresh = t
+                .issue(TokenKind::Refresh, "kimcoding", "s", NOW, NOW + 60, None)
+                .unwrap();
+            assert_eq!(
+                t.verify(TokenKind::Refresh, &refresh.token, NOW),
+                Verified::Valid(refresh.claims.clone())
+            );
+            cache.run_pending_tasks();
+            assert_eq!(cache.entry_count(), 2, "{alg:?}");
+            assert_eq!(
+                t.verify(TokenKind::Refresh, &refresh.token, NOW + 60),
+                Verified::Expired(refresh.claims.clone()),
+                "{alg:?}: the clock still decides"
+            );
+            assert!(matches!(
+                t.verify(TokenKind::Refresh, &issued.token, NOW),
+                Verified::Invalid(_)
+            ));
+            assert!(matches!(
+                t.verify(TokenKind::Access, &refresh.token, NOW),
+                Verified::Invalid(_)
+            ));
         }
     }
 

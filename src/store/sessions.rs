@@ -395,7 +395,9 @@ impl SessionStore {
         // read again.
         for _ in 0..2 {
             let epoch = self.gate.epoch.load(Ordering::SeqCst);
-            let Some(mut live) = self.load(sid).await? else {
+            // Boxed: the database read is the rare path, and its future would otherwise make
+            // every request's future (moved a few times per request) several KiB larger.
+            let Some(mut live) = Box::pin(self.load(sid)).await? else {
                 return Ok(None);
             };
             if known_ended || live.session.revoked_at.is_some() {
@@ -418,7 +420,7 @@ impl SessionStore {
             }
         }
         // Still behind after a second read: serve what the database says without caching it.
-        Ok(self.load(sid).await?.map(Arc::new))
+        Ok(Box::pin(self.load(sid)).await?.map(Arc::new))
     }
 
     /// Starts a session and, for "keep me logged in", its first (current) refresh token.

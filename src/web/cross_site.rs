@@ -18,7 +18,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use askama::Template;
 
 use super::pages::lang;
-use crate::auth::cookies::ACCESS_COOKIE;
+use crate::auth::cookies::{self, ACCESS_COOKIE};
 use crate::auth::state::{AppState, CROSS_SITE_SEEN_MAX, CrossSiteRequest};
 use crate::error::AppError;
 use crate::i18n::{Lang, Texts};
@@ -140,7 +140,7 @@ pub fn record(state: &AppState, req: &HttpRequest, res_status: StatusCode, refus
     if !is_other_site(state, origin) || req.path() == "/demo/cross-site/report" {
         return;
     }
-    let cookie_sent = req.cookie(ACCESS_COOKIE).is_some();
+    let cookie_sent = cookies::read(req, ACCESS_COOKIE).is_some();
     let refused_by = if refused {
         Some("same-origin")
     } else if res_status == StatusCode::UNAUTHORIZED && !cookie_sent {

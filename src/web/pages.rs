@@ -32,12 +32,12 @@ pub const LANG_COOKIE: &str = "lang";
 /// The language of this request: `?lang=`, else the `lang` cookie, else `Accept-Language`.
 pub fn lang(req: &HttpRequest) -> Lang {
     let query = lang_query(req.query_string());
-    let cookie = req.cookie(LANG_COOKIE);
+    let cookie = crate::auth::cookies::read(req, LANG_COOKIE);
     let accept = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    Lang::choose(query.as_deref(), cookie.as_ref().map(|c| c.value()), accept)
+    Lang::choose(query.as_deref(), cookie, accept)
 }
 
 fn lang_query(query: &str) -> Option<String> {
