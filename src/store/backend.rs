@@ -372,6 +372,82 @@ mod tests {
         assert_eq!(rows, [2]);
     }
 
+    /// Faults SQLite really raises — a file opened read-only, a database that has hit its
+    /// size limit (as a full disk would), a lock held past the busy timeout — are all
+    /// "unavailable" (a 503), while a broken statement or a constraint stays a bug (a 500).
+    #[tokio::test]
+    async fn real_sqlite_faults_are_unavailable_and_bugs_are_not() {
+        use crate::error::AppError;
+        use actix_web::ResponseError;
+        use sqlx::{Connection, SqliteConnection};
+        let (dir, pool) = one_connection().await;
+        let path = dir.path().join("t.db");
+        let is_503 = |e: sqlx::Error| {
+            let unavailable = is_unavailable(&e);
+            let status = AppError::from(e).status_code();
+            assert_eq!(unavailable, status == 503, "{status}");
+            unavailable
+        };
+
+        // Read-only.
+        let read_only = SqlitePoolOptions::new()
+            .connect_with(SqliteConnectOptions::new().filename(&path).read_only(true))
+            .await
+            .unwrap();
+        let e = sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&read_only)
+            .await
+            .unwrap_err();
+        assert!(is_503(e), "read-only");
+
+        // Full: a page limit stands in for the disk, as SQLite reports both as SQLITE_FULL.
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query("CREATE TABLE big (b BLOB)")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let e = sqlx::query("INSERT INTO big VALUES (zeroblob(1000000))")
+            .execute(&mut *conn)
+            .await
+            .unwrap_err();
+        assert!(is_503(e), "full");
+        drop(conn);
+
+        // Locked past the busy timeout by another connection.
+        let mut holder = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+            .await
+            .unwrap();
+        sqlx::query("BEGIN EXCLUSIVE").execute(&mut holder).await.unwrap();
+        let mut waiter = SqliteConnection::connect_with(
+            &SqliteConnectOptions::new()
+                .filename(&path)
+                .busy_timeout(std::time::Duration::from_millis(50)),
+        )
+        .await
+        .unwrap();
+        let e = sqlx::query("INSERT INTO t VALUES (2)")
+            .execute(&mut waiter)
+            .await
+            .unwrap_err();
+        assert!(is_503(e), "locked");
+        sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+
+        // Bugs and bad statements are not the database being unavailable.
+        sqlx::query("INSERT INTO t VALUES (3)").execute(&pool).await.unwrap();
+        let e = sqlx::query("INSERT INTO t VALUES (3)").execute(&pool).await.unwrap_err();
+        assert!(!is_503(e), "a constraint");
+        let e = sqlx::query("SELEC 1").execute(&pool).await.unwrap_err();
+        assert!(!is_503(e), "a syntax error");
+    }
+
     #[test]
     fn unavailable_postgres_states() {
         for state in [
