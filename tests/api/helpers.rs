@@ -355,6 +355,32 @@ impl TestApp {
     pub async fn userinfo(&self, jar: &Jar) -> Response {
         self.get("/userinfo", jar, false).await
     }
+
+    /// The exposition text of the metrics address (the app must run with `METRICS_ADDR`).
+    pub async fn metrics(&self) -> String {
+        let address = self.metrics_address.as_ref().expect("metrics are on");
+        let response = self
+            .client
+            .get(format!("{address}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        response.text().await.unwrap()
+    }
+}
+
+/// The settings that turn metrics on, on a free loopback port.
+pub const WITH_METRICS: (&str, &str) = ("METRICS_ADDR", "127.0.0.1:0");
+
+/// The value of one series in an exposition text, e.g. `jwt_lab_logins_total{outcome="ok"}`
+/// (0 when it is absent).
+pub fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// The cookies a response set, parsed, by name.

@@ -6,34 +6,16 @@ use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::helpers::{DEMO_PASSWORD, DEMO_USER, TestApp, body_json, spawn, spawn_with};
-
-async fn scrape(app: &TestApp) -> String {
-    let address = app.metrics_address.as_ref().expect("metrics are on");
-    let response = app
-        .client
-        .get(format!("{address}/metrics"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.text().await.unwrap()
-}
-
-/// The value of one series in an exposition text, e.g. `jwt_lab_logins_total{outcome="ok"}`.
-fn value(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
+use crate::helpers::{
+    DEMO_PASSWORD, DEMO_USER, Jar, TestApp, WITH_METRICS, body_json, claims, metric,
+    set_cookies, spawn, spawn_with,
+};
 
 #[tokio::test]
 async fn metrics_are_off_by_default_and_never_on_the_public_port() {
     let app = spawn().await;
     assert!(app.metrics_address.is_none());
-    let on = spawn_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let on = spawn_with(&[WITH_METRICS]).await;
     for app in [&app, &on] {
         let response = app.client.get(app.url("/metrics")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -42,9 +24,9 @@ async fn metrics_are_off_by_default_and_never_on_the_public_port() {
 
 #[tokio::test]
 async fn the_counters_move_with_logins_refreshes_and_logouts() {
-    let app = spawn_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
-    let before = scrape(&app).await;
-    assert_eq!(value(&before, r#"jwt_lab_logins_total{outcome="ok"}"#), 0.0);
+    let app = spawn_with(&[WITH_METRICS]).await;
+    let before = app.metrics().await;
+    assert_eq!(metric(&before, r#"jwt_lab_logins_total{outcome="ok"}"#), 0.0);
 
     let mut jar = app.logged_in(true).await;
     assert_eq!(
@@ -57,7 +39,7 @@ async fn the_counters_move_with_logins_refreshes_and_logouts() {
     assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
     app.post("/logout", &jar, false).await;
 
-    let after = scrape(&app).await;
+    let after = app.metrics().await;
     for (series, expected) in [
         (r#"jwt_lab_logins_total{outcome="ok"}"#, 1.0),
         (r#"jwt_lab_logins_total{outcome="failed"}"#, 1.0),
@@ -65,16 +47,16 @@ async fn the_counters_move_with_logins_refreshes_and_logouts() {
         (r#"jwt_lab_refreshes_total{outcome="confirmed"}"#, 1.0),
         (r#"jwt_lab_sessions_ended_total{cause="logout"}"#, 1.0),
     ] {
-        assert_eq!(value(&after, series), expected, "{series}\n{after}");
+        assert_eq!(metric(&after, series), expected, "{series}\n{after}");
     }
     assert!(
-        value(
+        metric(
             &after,
             r#"jwt_lab_session_cache_lookups_total{result="hit"}"#
         ) >= 1.0
     );
     assert!(
-        value(
+        metric(
             &after,
             r#"jwt_lab_http_request_duration_seconds_count{route="/userinfo",status="2xx"}"#
         ) >= 2.0,
@@ -85,7 +67,7 @@ async fn the_counters_move_with_logins_refreshes_and_logouts() {
     app.post("/sessions/some-made-up-id/revoke", &jar, false)
         .await;
     app.text("/no/such/page?with=query").await;
-    let later = scrape(&app).await;
+    let later = app.metrics().await;
     assert!(later.contains(r#"route="/sessions/{id}/revoke""#));
     assert!(later.contains(r#"route="unmatched",status="4xx""#));
     assert!(!later.contains("some-made-up-id") && !later.contains("no/such/page"));
@@ -94,7 +76,7 @@ async fn the_counters_move_with_logins_refreshes_and_logouts() {
 
 #[tokio::test]
 async fn throttled_logins_and_ended_sessions_are_counted_by_cause() {
-    let app = spawn_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let app = spawn_with(&[WITH_METRICS]).await;
     let here = app.logged_in(false).await;
     let _other = app.logged_in(false).await;
     app.post("/sessions/revoke-others", &here, false).await;
@@ -107,15 +89,123 @@ async fn throttled_logins_and_ended_sessions_are_counted_by_cause() {
             .status(),
         StatusCode::TOO_MANY_REQUESTS
     );
-    let text = scrape(&app).await;
+    let text = app.metrics().await;
     assert_eq!(
-        value(&text, r#"jwt_lab_logins_total{outcome="throttled"}"#),
+        metric(&text, r#"jwt_lab_logins_total{outcome="throttled"}"#),
         1.0
     );
     assert_eq!(
-        value(
+        metric(
             &text,
             r#"jwt_lab_sessions_ended_total{cause="revoke_others"}"#
+        ),
+        1.0
+    );
+}
+
+fn sid(jar: &Jar) -> String {
+    claims(jar.get("access_jwt").unwrap())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Each refresh outcome and each way a session ends moves its own series, once per event.
+#[tokio::test]
+async fn every_refresh_outcome_and_every_way_a_session_ends_is_counted() {
+    let app = spawn_with(&[WITH_METRICS, ("REFRESH_REUSE_GRACE", "30s")]).await;
+    let past_access = Duration::days(1) + Duration::seconds(1);
+
+    // Rotated, confirmed, then the old refresh token again inside the grace window.
+    let mut first = app.logged_in(true).await;
+    let old = first.clone().without("access_jwt");
+    // A second session whose refresh answer will be lost.
+    let lost = app.logged_in(true).await;
+    app.advance(past_access);
+    let response = app.userinfo(&first).await;
+    first.take(&response);
+    assert_eq!(app.userinfo(&first).await.status(), StatusCode::OK);
+    assert_eq!(app.userinfo(&old).await.status(), StatusCode::OK);
+    assert_eq!(app.userinfo(&lost).await.status(), StatusCode::OK);
+    // Past the grace: the lost answer's client comes back (its unconfirmed child is dropped),
+    // and the first session's retired token comes back (theft).
+    app.advance(Duration::seconds(31));
+    assert_eq!(app.userinfo(&lost).await.status(), StatusCode::OK);
+    assert_eq!(app.userinfo(&old).await.status(), StatusCode::UNAUTHORIZED);
+    // A kept session that lost its refresh cookie gets a new one.
+    let reissue = app.logged_in(true).await.without("refresh_jwt");
+    assert!(set_cookies(&app.userinfo(&reissue).await).contains_key("refresh_jwt"));
+
+    let text = app.metrics().await;
+    for (outcome, expected) in [
+        ("rotated", 3.0),
+        ("confirmed", 1.0),
+        ("grace", 1.0),
+        ("branch_dropped", 1.0),
+        ("reuse_detected", 1.0),
+        ("reissued", 1.0),
+    ] {
+        let series = format!(r#"jwt_lab_refreshes_total{{outcome="{outcome}"}}"#);
+        assert_eq!(metric(&text, &series), expected, "{series}\n{text}");
+    }
+    assert_eq!(
+        metric(&text, r#"jwt_lab_sessions_ended_total{cause="reuse"}"#),
+        1.0
+    );
+
+    // Ended from the sessions page, and by a password change (every other session).
+    let here = app.logged_in(false).await;
+    let phone = app.logged_in(false).await;
+    let revoke = format!("/sessions/{}/revoke", sid(&phone));
+    assert_eq!(
+        app.post(&revoke, &here, false).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let response = app
+        .post_json(
+            "/password",
+            &here,
+            &json!({ "currentPassword": DEMO_PASSWORD, "newPassword": "a much better passphrase" }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let others = body_json(response).await["otherSessionsEnded"]
+        .as_f64()
+        .unwrap();
+    assert!(others >= 2.0, "the lost-answer and reissue sessions, at least");
+    let text = app.metrics().await;
+    assert_eq!(
+        metric(&text, r#"jwt_lab_sessions_ended_total{cause="revoke"}"#),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            r#"jwt_lab_sessions_ended_total{cause="password_change"}"#
+        ),
+        others
+    );
+
+    // A second instance has an empty cache: its first look at a session is a miss.
+    let second = app.restart().await;
+    assert_eq!(second.userinfo(&here).await.status(), StatusCode::OK);
+    let text = second.metrics().await;
+    assert!(metric(&text, r#"jwt_lab_session_cache_lookups_total{result="miss"}"#) >= 1.0);
+
+    // Past its lifetime the last live session is swept (at start-up, then every few minutes)
+    // and counted as expired.
+    app.advance(Duration::days(1));
+    let sql = format!(
+        "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL AND expires_at <= {}",
+        app.clock_now()
+    );
+    let live = app.sql_i64(&sql, &[]).await;
+    assert_eq!(live, Some(1), "`here`, past its day");
+    let swept = app.restart().await;
+    assert_eq!(
+        metric(
+            &swept.metrics().await,
+            r#"jwt_lab_sessions_ended_total{cause="expiry"}"#
         ),
         1.0
     );

@@ -6,7 +6,9 @@
 use reqwest::StatusCode;
 use time::Duration;
 
-use crate::helpers::{Jar, TestApp, claims, page, set_cookies, spawn, spawn_with, timeline};
+use crate::helpers::{
+    Jar, TestApp, WITH_METRICS, claims, metric, page, set_cookies, spawn, spawn_with, timeline,
+};
 
 const DAY: Duration = Duration::days(1);
 
@@ -108,7 +110,12 @@ async fn a_child_replaces_its_parent_only_once_the_client_uses_it() {
 
 #[tokio::test]
 async fn a_lost_answer_costs_nothing_however_late_the_client_comes_back() {
-    let app = spawn_with(&[("ACCESS_TOKEN_TTL", "1s"), ("REFRESH_REUSE_GRACE", "1s")]).await;
+    let app = spawn_with(&[
+        ("ACCESS_TOKEN_TTL", "1s"),
+        ("REFRESH_REUSE_GRACE", "1s"),
+        WITH_METRICS,
+    ])
+    .await;
     let jar = app.logged_in(true).await;
     app.advance(Duration::seconds(2));
     // The refresh happens, and its answer never arrives (a dropped connection, a closed tab).
@@ -149,11 +156,27 @@ async fn a_lost_answer_costs_nothing_however_late_the_client_comes_back() {
     app.advance(Duration::seconds(2));
     refresh_and_keep(&app, &mut jar).await;
     assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
+
+    // Nothing for an operator to look into: no reuse, no session ended.
+    let text = app.metrics().await;
+    assert_eq!(
+        metric(&text, r#"jwt_lab_refreshes_total{outcome="reuse_detected"}"#),
+        0.0
+    );
+    assert_eq!(
+        metric(&text, r#"jwt_lab_sessions_ended_total{cause="reuse"}"#),
+        0.0
+    );
+    assert_eq!(
+        metric(&text, r#"jwt_lab_refreshes_total{outcome="branch_dropped"}"#),
+        2.0,
+        "the two lost children"
+    );
 }
 
 #[tokio::test]
 async fn thief_first_then_victim_ends_the_whole_session() {
-    let app = spawn().await;
+    let app = spawn_with(&[WITH_METRICS]).await;
     let victim = app.logged_in(true).await;
     let mut thief = victim.clone();
 
@@ -181,6 +204,17 @@ async fn thief_first_then_victim_ends_the_whole_session() {
             .await
             .status(),
         StatusCode::UNAUTHORIZED
+    );
+
+    // The security event, once: an operator's alert.
+    let text = app.metrics().await;
+    assert_eq!(
+        metric(&text, r#"jwt_lab_refreshes_total{outcome="reuse_detected"}"#),
+        1.0
+    );
+    assert_eq!(
+        metric(&text, r#"jwt_lab_sessions_ended_total{cause="reuse"}"#),
+        1.0
     );
 }
 
