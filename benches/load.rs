@@ -5,8 +5,9 @@
 //! machine:
 //!
 //! - `/userinfo` JSON and HTML with a valid access cookie against the same binary's `/healthz`,
-//!   in interleaved rounds (healthz, JSON, HTML, healthz, …), reporting the median of each
-//!   round's ratio; the same for EdDSA tokens;
+//!   in interleaved rounds (healthz, JSON, HTML, JSON of a kept session, healthz, …), reporting
+//!   the median of each round's ratio; a kept session ("keep me logged in") brings its refresh
+//!   cookie too and goes through the lineage check; the same with metrics off, and for EdDSA;
 //! - logins per second against the argon2 limit, `/userinfo` latency at rest and during a
 //!   64-client login flood, the refresh path with rotation (against `/healthz` again);
 //! - PostgreSQL with two instances: the `/userinfo` ratio, refreshes/s, logins, and how long
@@ -115,6 +116,8 @@ struct Launch<'a> {
     database_url: Option<String>,
     settings: &'a [(&'a str, &'a str)],
     wrapper: Vec<String>,
+    /// No `METRICS_ADDR`: the baseline that shows what metrics cost.
+    metrics_off: bool,
 }
 
 /// Starts the server and returns it with the time until `/healthz` answered 200.
@@ -134,10 +137,12 @@ async fn start(launch: Launch<'_>) -> (Server, Duration) {
         }
         None => Command::new(binary),
     };
+    command.env_clear();
+    if !launch.metrics_off {
+        command.env("METRICS_ADDR", format!("127.0.0.1:{metrics_port}"));
+    }
     command
-        .env_clear()
         .env("PORT", port.to_string())
-        .env("METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
         .env("DATABASE_URL", database_url)
         .env("ACCESS_SECRET", ACCESS_SECRET)
         .env("REFRESH_SECRET", REFRESH_SECRET)
@@ -369,6 +374,40 @@ async fn access_cookie(server: &Server) -> String {
     cookie_named(&login(&no_redirects(), server, false).await, "access_jwt").expect("logged in")
 }
 
+/// The cookies of a kept session after one rotation whose child has been confirmed: what a
+/// browser that ticked "keep me logged in" sends (`access_jwt=…; refresh_jwt=…`). Each request
+/// checks both tokens and where the access token stands in the session's lineage. The server's
+/// access tokens must outlive the run.
+async fn kept_cookies(server: &Server) -> String {
+    let client = no_redirects();
+    let first = login(&client, server, true).await;
+    let refresh = cookie_named(&first, "refresh_jwt").expect("a kept login");
+    // Present the refresh token alone: the server issues a child (pending) and a new access
+    // token bound to it; the first request with that access token confirms the child.
+    let rotated = client
+        .get(server.url("/userinfo"))
+        .header("cookie", &refresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), 200, "a refresh");
+    let access = cookie_named(&rotated, "access_jwt").expect("a new access token");
+    let child = cookie_named(&rotated, "refresh_jwt").expect("a rotated refresh token");
+    let cookies = format!("{access}; {child}");
+    let confirmed = client
+        .get(server.url("/userinfo"))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 200, "the child confirmed");
+    assert!(
+        cookie_named(&confirmed, "access_jwt").is_none(),
+        "a steady request issues nothing"
+    );
+    cookies
+}
+
 /// The refresh path: `clients` loops, each with its own session, presenting an expired
 /// access token and its latest refresh token; every answer carries a new refresh token (the
 /// child, confirmed by the next request). The server's `ACCESS_TOKEN_TTL` must be `1s`.
@@ -572,20 +611,22 @@ async fn instructions(settings: &[(&str, &str)]) -> Option<Vec<(&'static str, f6
         ..Default::default()
     })
     .await;
-    let cookie = access_cookie(&server).await;
+    let plain = access_cookie(&server).await;
+    let kept = kept_cookies(&server).await;
     let client = reqwest::Client::new();
-    let kinds: [(&'static str, &'static str, Option<&str>, bool); 3] = [
-        ("/healthz", "/healthz", None, false),
-        ("/userinfo JSON", "/userinfo", None, true),
-        ("/userinfo HTML", "/userinfo", Some("text/html"), true),
+    let kinds: [(&'static str, &'static str, Option<&str>, Option<&str>); 4] = [
+        ("/healthz", "/healthz", None, None),
+        ("/userinfo JSON", "/userinfo", None, Some(&plain)),
+        ("/userinfo HTML", "/userinfo", Some("text/html"), Some(&plain)),
+        ("/userinfo JSON, kept session", "/userinfo", None, Some(&kept)),
     ];
-    let send = |path: &str, accept: Option<&str>, with_cookie: bool| {
+    let send = |path: &str, accept: Option<&str>, cookie: Option<&str>| {
         let mut request = client.get(server.url(path));
         if let Some(accept) = accept {
             request = request.header("accept", accept);
         }
-        if with_cookie {
-            request = request.header("cookie", &cookie);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
         }
         request.send()
     };
@@ -597,15 +638,15 @@ async fn instructions(settings: &[(&str, &str)]) -> Option<Vec<(&'static str, f6
         assert!(status.is_ok_and(|s| s.success()), "callgrind_control {arg}");
     };
     let mut counts = Vec::new();
-    for (dump, (name, path, accept, with_cookie)) in kinds.into_iter().enumerate() {
+    for (dump, (name, path, accept, cookie)) in kinds.into_iter().enumerate() {
         for _ in 0..50 {
-            let r = send(path, accept, with_cookie).await.unwrap();
+            let r = send(path, accept, cookie).await.unwrap();
             assert_eq!(r.status(), 200);
             let _ = r.bytes().await;
         }
         control("-z");
         for _ in 0..COUNTED {
-            let r = send(path, accept, with_cookie).await.unwrap();
+            let r = send(path, accept, cookie).await.unwrap();
             assert_eq!(r.status(), 200);
             let _ = r.bytes().await;
         }
@@ -696,7 +737,9 @@ fn ed25519_key_file(dir: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-fn userinfo_targets(server: &Server, cookie: &str, html: bool) -> Vec<Target> {
+/// `/healthz`, then `/userinfo` JSON with `cookie`, then (with `html`) the page, then (with
+/// `kept`) JSON with a kept session's cookies.
+fn userinfo_targets(server: &Server, cookie: &str, html: bool, kept: Option<&str>) -> Vec<Target> {
     let cookie = format!("Cookie: {cookie}");
     let mut targets = vec![
         Target {
@@ -712,6 +755,12 @@ fn userinfo_targets(server: &Server, cookie: &str, html: bool) -> Vec<Target> {
         targets.push(Target {
             url: server.url("/userinfo"),
             headers: vec![cookie, "Accept: text/html".into()],
+        });
+    }
+    if let Some(kept) = kept {
+        targets.push(Target {
+            url: server.url("/userinfo"),
+            headers: vec![format!("Cookie: {kept}")],
         });
     }
     targets
@@ -767,15 +816,23 @@ async fn userinfo(report: &mut Report) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle_rss_mib = server.status_kib("VmRSS:") as f64 / 1024.0;
     let cookie = access_cookie(&server).await;
-    let rounds = interleaved(&userinfo_targets(&server, &cookie, true));
+    let kept = kept_cookies(&server).await;
+    let rounds = interleaved(&userinfo_targets(&server, &cookie, true, Some(&kept)));
     server.assert_metrics_on().await;
     let (json, json_each) = ratios(&rounds, 1, 0);
     let (html, html_each) = ratios(&rounds, 2, 0);
+    let (kept_json, kept_each) = ratios(&rounds, 3, 0);
     report.row(
         format!("`/userinfo` JSON ÷ `/healthz` (HS256), median of {ROUNDS} rounds"),
         format!("**{json:.2}** (rounds: {})", list(&json_each)),
         "≥ 0.85",
         Some(json >= 0.85),
+    );
+    report.row(
+        "`/userinfo` JSON ÷ `/healthz`, kept session (both cookies, lineage check)",
+        format!("**{kept_json:.2}** (rounds: {})", list(&kept_each)),
+        "≥ 0.85",
+        Some(kept_json >= 0.85),
     );
     report.row(
         "`/userinfo` HTML ÷ `/healthz`",
@@ -795,10 +852,31 @@ async fn userinfo(report: &mut Report) {
         "≤ 30 MiB",
         Some(idle_rss_mib <= 30.0),
     );
-    report.rounds("HS256 (healthz, JSON, HTML)", &rounds);
+    report.rounds("HS256 (healthz, JSON, HTML, kept JSON)", &rounds);
     report
         .peaks
         .push(("SQLite, HS256, /userinfo", server.peak_mib()));
+    drop(server);
+
+    // The same binary with metrics off: what recording them costs per request.
+    let (server, _) = start(Launch {
+        metrics_off: true,
+        ..Default::default()
+    })
+    .await;
+    let cookie = access_cookie(&server).await;
+    let rounds = interleaved(&userinfo_targets(&server, &cookie, false, None));
+    let (off, off_each) = ratios(&rounds, 1, 0);
+    report.row(
+        "`/userinfo` JSON ÷ `/healthz` with metrics **off** (the baseline for the row above)",
+        format!("{off:.2} (rounds: {}; metrics on: {json:.2})", list(&off_each)),
+        "—",
+        None,
+    );
+    report.rounds("HS256, metrics off (healthz, JSON)", &rounds);
+    report
+        .peaks
+        .push(("SQLite, HS256, metrics off", server.peak_mib()));
 }
 
 async fn logins_and_flood(report: &mut Report, script: &Path, cores: usize, limit: f64) {
@@ -854,7 +932,7 @@ async fn eddsa(report: &mut Report, key_file: &str) {
     })
     .await;
     let cookie = access_cookie(&server).await;
-    let rounds = interleaved(&userinfo_targets(&server, &cookie, false));
+    let rounds = interleaved(&userinfo_targets(&server, &cookie, false, None));
     let (ratio, each) = ratios(&rounds, 1, 0);
     report.row(
         "`/userinfo` JSON ÷ `/healthz` with EdDSA tokens",
@@ -908,7 +986,7 @@ async fn postgres(report: &mut Report, script: &Path, limit: f64) {
     })
     .await;
     let cookie = access_cookie(&a).await;
-    let rounds = interleaved(&userinfo_targets(&a, &cookie, false));
+    let rounds = interleaved(&userinfo_targets(&a, &cookie, false, None));
     let (revoked, revoke_failures) = revocation_latency(&a, &b, LOGOUTS).await;
     let measured = logins(&a, script, limit, false).await;
     report.peaks.push(("PostgreSQL, instance A", a.peak_mib()));
