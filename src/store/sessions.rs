@@ -539,7 +539,7 @@ impl SessionStore {
                 return Ok(outcome);
             }
         }
-        let (outcome, version) = on_db!(&self.db, pool => {
+        let (outcome, version, lineage_as_cached) = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
             let found: Option<LockedForRefresh> = sqlx::query_as(LOCK_FOR_REFRESH)
                 .bind(sid)
@@ -550,6 +550,8 @@ impl SessionStore {
             let Some(found) = found else {
                 return Ok(RefreshOutcome::SessionEnded);
             };
+            let lineage_as_cached = found.locked.refresh_current == cached.lineage.current
+                && found.locked.refresh_pending == cached.lineage.pending;
             let position = match presented {
                 None => Presented::Current,
                 Some(_) => place(&found),
@@ -596,14 +598,25 @@ impl SessionStore {
                 }
             };
             tx.commit().await?;
-            (outcome, version)
+            (outcome, version, lineage_as_cached)
         });
         match &outcome {
             RefreshOutcome::Theft(_) => self.mark_ended(sid),
             RefreshOutcome::Issued { .. } => {
                 self.after_refresh(cached, &outcome, version, child, now);
             }
-            _ => {}
+            // Locking the row moved its version on and changed nothing else: keep the cached
+            // copy in step, or the next refresh planned from it would fail its guard and take
+            // the locking path for nothing.
+            RefreshOutcome::Grace { .. } | RefreshOutcome::Unknown if lineage_as_cached => {
+                let mut next = cached.clone();
+                next.version = version;
+                self.remember(Arc::new(next));
+            }
+            RefreshOutcome::Grace { .. } | RefreshOutcome::Unknown => {
+                self.mark_changed(sid, version)
+            }
+            RefreshOutcome::SessionEnded => {}
         }
         Ok(outcome)
     }

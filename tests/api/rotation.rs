@@ -396,6 +396,40 @@ async fn the_grace_window_is_measured_in_milliseconds() {
     assert!(revoked(&app, &victim).await);
 }
 
+/// A grace answer locks the session row (moving its version on) and changes nothing else; the
+/// cached copy moves with it, so the next refresh is still planned from memory.
+#[tokio::test]
+async fn a_grace_answer_keeps_the_cached_session_in_step() {
+    let app = spawn().await;
+    let mut jar = app.logged_in(true).await;
+    let old = jar.clone().without("access_jwt");
+    app.advance(access_expired());
+    refresh_and_keep(&app, &mut jar).await;
+    assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
+    let html = app.get("/userinfo", &old, true).await;
+    assert!(timeline(&html.text().await.unwrap()).contains(&"refresh-grace".to_owned()));
+
+    let sid = sid_of(&jar);
+    let stored = app
+        .sql_i64("SELECT version FROM sessions WHERE id = $1", &[&sid])
+        .await;
+    let counters = &app.state.sessions.counters;
+    let misses = counters.misses.load(std::sync::atomic::Ordering::Relaxed);
+    let live = app
+        .state
+        .sessions
+        .find(&sid, app.clock_now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        counters.misses.load(std::sync::atomic::Ordering::Relaxed),
+        misses,
+        "still cached"
+    );
+    assert_eq!(Some(live.version), stored, "at the row's version");
+}
+
 #[tokio::test]
 async fn the_hot_path_reads_the_session_from_memory() {
     let app = spawn().await;
