@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use helpers::{ACCESS_SECRET, Jar, REFRESH_SECRET};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -399,12 +401,33 @@ async fn sigkill_under_load_loses_no_session_and_no_logout() {
 
     // A lost answer is not theft: no security event was logged, before or after the crash.
     // (The logs were really written: they hold the logins.)
+    // Nor does the readable log hold a token: no JWT part (a JSON header or payload in
+    // base64url starts `eyJ`), no token and no session id any client holds.
+    let held: Vec<String> = people
+        .iter()
+        .flat_map(|p| p.ended.iter().chain([&p.laptop, &p.phone]))
+        .flat_map(|jar| jar.cookies.values())
+        .flat_map(|token| {
+            let sid = token
+                .split('.')
+                .nth(1)
+                .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+                .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p).ok())
+                .and_then(|c| c["sid"].as_str().map(str::to_owned));
+            [Some(token.clone()), sid].into_iter().flatten()
+        })
+        .collect();
+    assert!(held.len() > 20, "tokens to look for");
     for log in [before, server.log()] {
         assert!(log.contains("event=\"login\""), "no log was written");
         assert!(
             !log.contains("refresh_reuse"),
             "a false theft alarm:\n{log}"
         );
+        assert!(!log.contains("eyJ"), "a token part in the log:\n{log}");
+        for secret in &held {
+            assert!(!log.contains(secret.as_str()), "a token or session id in the log");
+        }
     }
 }
 

@@ -9,7 +9,8 @@
 //! one (the refresh flow and the teaching timeline both need that difference).
 //!
 //! [`Verifier::verify_traced`] records every check it makes, under stable rule names: the
-//! attack lab shows that record, so what a learner sees is what real requests go through.
+//! attack lab shows that record, so what a learner sees are the checks real requests go
+//! through (a real request may take them from the cache below; the lab never does).
 //! Real requests pass [`NoTrace`], which records nothing and costs nothing.
 //!
 //! An Ed25519 signature check costs several times the rest of a request, and even with HMAC

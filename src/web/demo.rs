@@ -115,7 +115,8 @@ async fn refresh_behind_the_browsers_back(
             &identity.live,
             Some(PresentedRefresh {
                 fingerprint: &tokens::fingerprint(current),
-                // Unknown here: the store then places the token by its fingerprint alone.
+                // The cookie's jti (empty if its claims are not at hand: the store then places
+                // the token by its fingerprint alone).
                 jti: identity.refresh.as_ref().map_or("", |c| c.jti.as_str()),
             }),
             &record,

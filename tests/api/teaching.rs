@@ -287,6 +287,25 @@ async fn the_sessions_page_draws_each_kept_sessions_lineage() {
         .to_owned();
     assert!(!html.contains(&jti) && html.contains(&jti[..6]));
     assert!(!html.contains(jar.get("refresh_jwt").unwrap()));
+    // Each token says when it was issued (under its circle, and in full in its tooltip), and
+    // when it was confirmed, retired or dropped.
+    let iat = claims(jar.get("refresh_jwt").unwrap())["iat"].as_i64().unwrap();
+    let issued = time::OffsetDateTime::from_unix_timestamp(iat).unwrap();
+    let (h, m, sec) = (issued.hour(), issued.minute(), issued.second());
+    assert!(
+        html.contains(&format!("{}… {h:02}:{m:02}:{sec:02}", &jti[..6])),
+        "{html}"
+    );
+    let day = format!(
+        "{}-{:02}-{:02} {h:02}:{m:02}:{sec:02} UTC",
+        issued.year(),
+        u8::from(issued.month()),
+        issued.day()
+    );
+    assert!(html.contains(&format!("issued: {day}")), "{html}");
+    for label in ["confirmed: ", "retired: ", "dropped: "] {
+        assert!(html.contains(label), "{label}");
+    }
     let ko = page(&app, "/sessions?lang=ko", &jar).await;
     assert!(ko.contains("리프레시 토큰 계보") && ko.contains("버려짐"));
 }
@@ -339,6 +358,14 @@ async fn replaying_an_old_refresh_token_ends_the_session() {
     );
     let login = app.text("/login?notice=reuse-detected").await;
     assert!(login.contains("ended the whole session"));
+    // The button's explanation states the lineage rule, in both languages.
+    let fresh = app.logged_in(true).await;
+    let en = page(&app, "/userinfo", &fresh).await;
+    assert!(en.contains("a token from a branch the session has left"));
+    assert!(en.contains("the child you never received is dropped"));
+    let ko = page(&app, "/userinfo?lang=ko", &fresh).await;
+    assert!(ko.contains("세션이 떠난 갈래의 토큰"));
+    assert!(ko.contains("받지 못한 자식 토큰은 버려지고"));
     let revoked = app.sql_i64("SELECT revoked_at FROM sessions", &[]).await;
     assert!(revoked.is_some());
 
