@@ -243,6 +243,53 @@ async fn a_killed_listener_connection_reconnects_and_revocations_still_hold() {
     refused_after(&b, &second, since).await;
 }
 
+/// An instance whose listener is down serves (from the database) but is not ready: a load
+/// balancer should send it nothing until it hears every logout again.
+#[tokio::test]
+async fn readiness_says_no_while_the_listener_cannot_reconnect() {
+    let app = spawn().await;
+    let health = app.state.listener.clone().expect("it listens");
+    let readiness = || async {
+        let r = app.client.get(app.url("/readyz")).send().await.unwrap();
+        (r.status(), helpers::body_json(r).await)
+    };
+    let (status, body) = readiness().await;
+    assert_eq!((status, body["listener"].as_str()), (StatusCode::OK, Some("connected")));
+
+    // Keep the listener from coming back: no new connections to this database (the pool's
+    // open ones stay), then end the listener's.
+    let url = app
+        .settings
+        .iter()
+        .find(|(k, _)| k == "DATABASE_URL")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let (server, database) = url.rsplit_once('/').unwrap();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
+    let allow = |on: bool| format!("ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS {on}");
+    sqlx::query(&allow(false)).execute(&mut admin).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+        .bind(&health.application_name)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    wait_until("the listener to notice", || {
+        health.reconnects.load(Ordering::SeqCst) >= 1
+    })
+    .await;
+    let (status, body) = readiness().await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["listener"], "disconnected");
+    assert_eq!(body["database"], "ok", "the database itself still answers");
+
+    sqlx::query(&allow(true)).execute(&mut admin).await.unwrap();
+    wait_until("the listener to connect again", || health.is_connected()).await;
+    let (status, body) = readiness().await;
+    assert_eq!((status, body["listener"].as_str()), (StatusCode::OK, Some("connected")));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_means_503_and_every_instance_recovers_when_it_is_back() {
     helpers::require_postgres();
