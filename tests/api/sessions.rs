@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header;
 use serde_json::json;
 
-use crate::helpers::{DEMO_PASSWORD, DEMO_USER, body_json, claims, spawn};
+use crate::helpers::{DEMO_PASSWORD, DEMO_USER, body_json, claims, spawn, spawn_with};
 
 fn sid(jar: &crate::helpers::Jar) -> String {
     claims(jar.get("access_jwt").unwrap())["sid"]
@@ -348,4 +348,36 @@ async fn weak_new_passwords_are_refused_with_the_reason() {
         StatusCode::FOUND,
         "unchanged"
     );
+}
+
+/// The safety net under the cache: a change it never heard of (as if an invalidation were
+/// lost) is seen once the cached copy reaches `SESSION_CACHE_TTL`, and not later.
+#[tokio::test]
+async fn a_change_the_cache_never_heard_of_is_seen_within_its_lifetime() {
+    let app = spawn_with(&[("SESSION_CACHE_TTL", "500ms")]).await;
+    let jar = app.logged_in(true).await;
+    assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
+    // Behind the server's back: no NOTIFY, no cache update.
+    let ended_at = std::time::Instant::now();
+    app.sql_exec(
+        &format!("UPDATE sessions SET revoked_at = {} WHERE id = $1", app.clock_now()),
+        &[&sid(&jar)],
+    )
+    .await;
+    assert_eq!(
+        app.userinfo(&jar).await.status(),
+        StatusCode::OK,
+        "served from memory meanwhile: the staleness the lifetime bounds"
+    );
+    loop {
+        if app.userinfo(&jar).await.status() == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            ended_at.elapsed() < std::time::Duration::from_millis(1500),
+            "still served {:?} after the change",
+            ended_at.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -121,6 +121,52 @@ async fn reuse_detected_on_one_instance_ends_the_session_on_the_other() {
     refused_after(&a, &victim, since).await;
 }
 
+/// The grace window and the dropped-branch rule hold whichever instance each request reaches.
+#[tokio::test]
+async fn the_grace_and_dropped_branch_rules_hold_across_instances() {
+    let a = spawn().await;
+    let b = a.restart().await;
+    let past_access = Duration::days(1) + Duration::seconds(1);
+
+    // Grace: the browser refreshes and goes on on A; another tab's request with the old
+    // refresh token reaches B a moment later and is served, on the current branch.
+    let mut browser = a.logged_in(true).await;
+    let other_tab = browser.clone().without("access_jwt");
+    a.advance(past_access);
+    let response = a.userinfo(&browser).await;
+    browser.take(&response);
+    assert_eq!(a.userinfo(&browser).await.status(), StatusCode::OK);
+    a.advance(Duration::seconds(1));
+    let response = b.get("/userinfo", &other_tab, true).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains(r#"data-event="refresh-grace""#));
+    assert_eq!(b.userinfo(&browser).await.status(), StatusCode::OK);
+
+    // Dropped branch: a thief refreshes on A with a stolen token and keeps its access token;
+    // the victim comes back on B with the same old refresh token and is served (the thief's
+    // child is dropped); the thief's access token is then refused on A, and the session ends
+    // everywhere.
+    let victim = a.logged_in(true).await;
+    let mut thief = victim.clone();
+    a.advance(past_access);
+    let response = a.userinfo(&thief).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    thief.take(&response);
+    a.advance(Duration::seconds(31));
+    let mut victim = victim;
+    let response = b.get("/userinfo", &victim, true).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    victim.take(&response);
+    assert!(response.text().await.unwrap().contains(r#"data-event="branch-dropped""#));
+    let since = Instant::now();
+    assert_eq!(
+        a.userinfo(&thief.clone().without("refresh_jwt")).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "A knows the branch was dropped on B"
+    );
+    refused_after(&b, &victim, since).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_rotating_one_token_at_once_issue_one_child() {
     for _ in 0..5 {
