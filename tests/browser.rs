@@ -784,6 +784,21 @@ async fn another_site_cannot_read_the_cookies_read_userinfo_or_log_you_out() {
         (get[1].as_str(), get[2].as_str()),
         (Some("no"), Some("401"))
     );
+    // Which defence stopped each: named in the server's report and beside each attempt.
+    assert_eq!(post[3].as_str(), Some("same-origin check"));
+    assert_eq!(get[3].as_str(), Some("SameSite=Strict"));
+    for (attempt, defences) in [
+        ("read-cookies", &["HttpOnly"][..]),
+        ("fetch-userinfo", &["SameSite=Strict", "CORS"][..]),
+        ("post-logout", &["SameSite=Strict", "same-origin check"][..]),
+    ] {
+        let badges = browser
+            .text(&format!("[data-attempt={attempt}] .defence"))
+            .await;
+        for defence in defences {
+            assert!(badges.contains(defence), "{attempt}: {defence} in {badges:?}");
+        }
+    }
     browser.scroll_to("[data-attempt=post-logout]").await;
     browser.screenshot("cross-site").await;
     // And the page itself kept to its own strict CSP.

@@ -670,6 +670,30 @@ async fn every_attack_meets_its_rule(app: &TestApp, eddsa: bool) {
     let html = response.text().await.unwrap();
     assert_eq!(attribute(&html, "data-rule"), "signature");
     assert!(html.contains("mallory"));
+    // More edits on the learner's own token: each meets the first rule it breaks.
+    for (edits, rule, shown) in [
+        (vec![("exp", "1900000000")], "signature", "1900000000"),
+        (vec![("alg", "none")], "algorithm", "none"),
+        (vec![("alg", "HS512")], "algorithm", "HS512"),
+        (vec![("kid", "attacker-key")], "key-id", "attacker-key"),
+        (vec![("sub", "admin"), ("exp", "1900000000")], "signature", "admin"),
+    ] {
+        let mut form = vec![("attack", "unchanged")];
+        form.extend(edits.iter().copied());
+        let response = app
+            .client
+            .post(app.url("/lab"))
+            .headers(jar.headers())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{edits:?}");
+        let html = response.text().await.unwrap();
+        assert_eq!(attribute(&html, "data-verdict"), "refused", "{edits:?}");
+        assert_eq!(attribute(&html, "data-rule"), rule, "{edits:?}");
+        assert!(html.contains(shown), "{edits:?}: the edit is shown");
+    }
     // The session behind the lab is untouched by all of it.
     assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
     // Unknown attacks are a clear 400.
