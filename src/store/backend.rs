@@ -260,8 +260,18 @@ pub(crate) async fn run_alone<'q>(
             Ok(rows)
         }
         Err(e) => {
-            if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_ok() {
-                guard.0.take();
+            match sqlx::query("ROLLBACK").execute(&mut **conn).await {
+                Ok(_) => {
+                    guard.0.take();
+                }
+                // The script failed before its `BEGIN` took effect (busy past the timeout):
+                // nothing is open, and the connection is as good as it was.
+                Err(sqlx::Error::Database(db))
+                    if db.message().contains("no transaction is active") =>
+                {
+                    guard.0.take();
+                }
+                Err(_) => {}
             }
             Err(e)
         }
@@ -372,6 +382,58 @@ mod tests {
         assert_eq!(rows, [2]);
     }
 
+    /// A script that could not even begin (another writer held the lock past the busy timeout)
+    /// left nothing open: its connection goes back to the pool rather than being closed.
+    #[tokio::test]
+    async fn a_script_that_could_not_begin_keeps_its_connection() {
+        use sqlx::{Connection, SqliteConnection};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_millis(50));
+        let opened = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = opened.clone();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .after_connect(move |_, _| {
+                let counter = counter.clone();
+                Box::pin(async move {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let mut other =
+            SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+                .await
+                .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let script = sqlx::query("BEGIN IMMEDIATE; INSERT INTO t VALUES (1); COMMIT");
+        let Err(e) = run_alone(&pool, script).await else {
+            panic!("the lock is held elsewhere")
+        };
+        assert!(is_unavailable(&e), "{e}");
+        sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+        writes_again(&pool, 2).await;
+        assert_eq!(
+            opened.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the same connection wrote again: none was closed and opened anew"
+        );
+    }
+
     /// Faults SQLite really raises — a file opened read-only, a database that has hit its
     /// size limit (as a full disk would), a lock held past the busy timeout — are all
     /// "unavailable" (a 503), while a broken statement or a constraint stays a bug (a 500).
@@ -422,10 +484,14 @@ mod tests {
         drop(conn);
 
         // Locked past the busy timeout by another connection.
-        let mut holder = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+        let mut holder =
+            SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+                .await
+                .unwrap();
+        sqlx::query("BEGIN EXCLUSIVE")
+            .execute(&mut holder)
             .await
             .unwrap();
-        sqlx::query("BEGIN EXCLUSIVE").execute(&mut holder).await.unwrap();
         let mut waiter = SqliteConnection::connect_with(
             &SqliteConnectOptions::new()
                 .filename(&path)
@@ -441,8 +507,14 @@ mod tests {
         sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
 
         // Bugs and bad statements are not the database being unavailable.
-        sqlx::query("INSERT INTO t VALUES (3)").execute(&pool).await.unwrap();
-        let e = sqlx::query("INSERT INTO t VALUES (3)").execute(&pool).await.unwrap_err();
+        sqlx::query("INSERT INTO t VALUES (3)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let e = sqlx::query("INSERT INTO t VALUES (3)")
+            .execute(&pool)
+            .await
+            .unwrap_err();
         assert!(!is_503(e), "a constraint");
         let e = sqlx::query("SELEC 1").execute(&pool).await.unwrap_err();
         assert!(!is_503(e), "a syntax error");
