@@ -617,8 +617,18 @@ async fn instructions(settings: &[(&str, &str)]) -> Option<Vec<(&'static str, f6
     let kinds: [(&'static str, &'static str, Option<&str>, Option<&str>); 4] = [
         ("/healthz", "/healthz", None, None),
         ("/userinfo JSON", "/userinfo", None, Some(&plain)),
-        ("/userinfo HTML", "/userinfo", Some("text/html"), Some(&plain)),
-        ("/userinfo JSON, kept session", "/userinfo", None, Some(&kept)),
+        (
+            "/userinfo HTML",
+            "/userinfo",
+            Some("text/html"),
+            Some(&plain),
+        ),
+        (
+            "/userinfo JSON, kept session",
+            "/userinfo",
+            None,
+            Some(&kept),
+        ),
     ];
     let send = |path: &str, accept: Option<&str>, cookie: Option<&str>| {
         let mut request = client.get(server.url(path));
@@ -869,7 +879,10 @@ async fn userinfo(report: &mut Report) {
     let (off, off_each) = ratios(&rounds, 1, 0);
     report.row(
         "`/userinfo` JSON ÷ `/healthz` with metrics **off** (the baseline for the row above)",
-        format!("{off:.2} (rounds: {}; metrics on: {json:.2})", list(&off_each)),
+        format!(
+            "{off:.2} (rounds: {}; metrics on: {json:.2})",
+            list(&off_each)
+        ),
         "—",
         None,
     );

@@ -796,7 +796,10 @@ async fn another_site_cannot_read_the_cookies_read_userinfo_or_log_you_out() {
             .text(&format!("[data-attempt={attempt}] .defence"))
             .await;
         for defence in defences {
-            assert!(badges.contains(defence), "{attempt}: {defence} in {badges:?}");
+            assert!(
+                badges.contains(defence),
+                "{attempt}: {defence} in {badges:?}"
+            );
         }
     }
     browser.scroll_to("[data-attempt=post-logout]").await;

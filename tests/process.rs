@@ -426,7 +426,10 @@ async fn sigkill_under_load_loses_no_session_and_no_logout() {
         );
         assert!(!log.contains("eyJ"), "a token part in the log:\n{log}");
         for secret in &held {
-            assert!(!log.contains(secret.as_str()), "a token or session id in the log");
+            assert!(
+                !log.contains(secret.as_str()),
+                "a token or session id in the log"
+            );
         }
     }
 }

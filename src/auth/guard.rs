@@ -82,9 +82,8 @@ pub fn presented_tokens(req: &HttpRequest) -> (Option<String>, Option<String>, &
         })
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty());
-    let [access_cookie, refresh_cookie] =
-        cookies::read_each(req, [ACCESS_COOKIE, REFRESH_COOKIE])
-            .map(|v| v.filter(|v| !v.is_empty()).map(str::to_owned));
+    let [access_cookie, refresh_cookie] = cookies::read_each(req, [ACCESS_COOKIE, REFRESH_COOKIE])
+        .map(|v| v.filter(|v| !v.is_empty()).map(str::to_owned));
     let (access, via) = match bearer {
         Some(token) => (Some(token), "bearer"),
         None => (access_cookie, "cookie"),

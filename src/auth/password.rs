@@ -318,21 +318,34 @@ mod tests {
         let passwords = Passwords::start(1, 2).await.unwrap();
         let releases = occupy(&passwords, 1).await;
         let queued: Vec<_> = (0..2)
-            .map(|_| tokio::spawn({
-                let passwords = passwords.clone();
-                async move { passwords.run(|_| 7).await }
-            }))
+            .map(|_| {
+                tokio::spawn({
+                    let passwords = passwords.clone();
+                    async move { passwords.run(|_| 7).await }
+                })
+            })
             .collect();
         while passwords.queue_depth() < 2 {
             tokio::task::yield_now().await;
         }
         let refused = passwords.run(|_| 7).await;
-        assert!(matches!(refused, Err(AppError::Busy)), "a third waiter is turned away");
+        assert!(
+            matches!(refused, Err(AppError::Busy)),
+            "a third waiter is turned away"
+        );
         drop(releases);
         for job in queued {
-            assert_eq!(job.await.unwrap().unwrap(), 7, "those already queued are served");
+            assert_eq!(
+                job.await.unwrap().unwrap(),
+                7,
+                "those already queued are served"
+            );
         }
-        assert_eq!(passwords.run(|_| 8).await.unwrap(), 8, "room again once drained");
+        assert_eq!(
+            passwords.run(|_| 8).await.unwrap(),
+            8,
+            "room again once drained"
+        );
     }
 
     #[tokio::test]

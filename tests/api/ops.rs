@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use time::Duration;
 
 use crate::helpers::{
-    DEMO_PASSWORD, DEMO_USER, Jar, TestApp, WITH_METRICS, body_json, claims, metric,
-    set_cookies, spawn, spawn_with,
+    DEMO_PASSWORD, DEMO_USER, Jar, TestApp, WITH_METRICS, body_json, claims, metric, set_cookies,
+    spawn, spawn_with,
 };
 
 #[tokio::test]
@@ -26,7 +26,10 @@ async fn metrics_are_off_by_default_and_never_on_the_public_port() {
 async fn the_counters_move_with_logins_refreshes_and_logouts() {
     let app = spawn_with(&[WITH_METRICS]).await;
     let before = app.metrics().await;
-    assert_eq!(metric(&before, r#"jwt_lab_logins_total{outcome="ok"}"#), 0.0);
+    assert_eq!(
+        metric(&before, r#"jwt_lab_logins_total{outcome="ok"}"#),
+        0.0
+    );
 
     let mut jar = app.logged_in(true).await;
     assert_eq!(
@@ -172,7 +175,10 @@ async fn every_refresh_outcome_and_every_way_a_session_ends_is_counted() {
     let others = body_json(response).await["otherSessionsEnded"]
         .as_f64()
         .unwrap();
-    assert!(others >= 2.0, "the lost-answer and reissue sessions, at least");
+    assert!(
+        others >= 2.0,
+        "the lost-answer and reissue sessions, at least"
+    );
     let text = app.metrics().await;
     assert_eq!(
         metric(&text, r#"jwt_lab_sessions_ended_total{cause="revoke"}"#),
@@ -190,7 +196,12 @@ async fn every_refresh_outcome_and_every_way_a_session_ends_is_counted() {
     let second = app.restart().await;
     assert_eq!(second.userinfo(&here).await.status(), StatusCode::OK);
     let text = second.metrics().await;
-    assert!(metric(&text, r#"jwt_lab_session_cache_lookups_total{result="miss"}"#) >= 1.0);
+    assert!(
+        metric(
+            &text,
+            r#"jwt_lab_session_cache_lookups_total{result="miss"}"#
+        ) >= 1.0
+    );
 
     // Past its lifetime the last live session is swept (at start-up, then every few minutes)
     // and counted as expired.

@@ -160,7 +160,10 @@ async fn a_lost_answer_costs_nothing_however_late_the_client_comes_back() {
     // Nothing for an operator to look into: no reuse, no session ended.
     let text = app.metrics().await;
     assert_eq!(
-        metric(&text, r#"jwt_lab_refreshes_total{outcome="reuse_detected"}"#),
+        metric(
+            &text,
+            r#"jwt_lab_refreshes_total{outcome="reuse_detected"}"#
+        ),
         0.0
     );
     assert_eq!(
@@ -168,7 +171,10 @@ async fn a_lost_answer_costs_nothing_however_late_the_client_comes_back() {
         0.0
     );
     assert_eq!(
-        metric(&text, r#"jwt_lab_refreshes_total{outcome="branch_dropped"}"#),
+        metric(
+            &text,
+            r#"jwt_lab_refreshes_total{outcome="branch_dropped"}"#
+        ),
         2.0,
         "the two lost children"
     );
@@ -209,7 +215,10 @@ async fn thief_first_then_victim_ends_the_whole_session() {
     // The security event, once: an operator's alert.
     let text = app.metrics().await;
     assert_eq!(
-        metric(&text, r#"jwt_lab_refreshes_total{outcome="reuse_detected"}"#),
+        metric(
+            &text,
+            r#"jwt_lab_refreshes_total{outcome="reuse_detected"}"#
+        ),
         1.0
     );
     assert_eq!(

@@ -360,7 +360,10 @@ async fn a_change_the_cache_never_heard_of_is_seen_within_its_lifetime() {
     // Behind the server's back: no NOTIFY, no cache update.
     let ended_at = std::time::Instant::now();
     app.sql_exec(
-        &format!("UPDATE sessions SET revoked_at = {} WHERE id = $1", app.clock_now()),
+        &format!(
+            "UPDATE sessions SET revoked_at = {} WHERE id = $1",
+            app.clock_now()
+        ),
         &[&sid(&jar)],
     )
     .await;

@@ -289,7 +289,9 @@ async fn the_sessions_page_draws_each_kept_sessions_lineage() {
     assert!(!html.contains(jar.get("refresh_jwt").unwrap()));
     // Each token says when it was issued (under its circle, and in full in its tooltip), and
     // when it was confirmed, retired or dropped.
-    let iat = claims(jar.get("refresh_jwt").unwrap())["iat"].as_i64().unwrap();
+    let iat = claims(jar.get("refresh_jwt").unwrap())["iat"]
+        .as_i64()
+        .unwrap();
     let issued = time::OffsetDateTime::from_unix_timestamp(iat).unwrap();
     let (h, m, sec) = (issued.hour(), issued.minute(), issued.second());
     assert!(

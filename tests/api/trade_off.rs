@@ -676,7 +676,11 @@ async fn every_attack_meets_its_rule(app: &TestApp, eddsa: bool) {
         (vec![("alg", "none")], "algorithm", "none"),
         (vec![("alg", "HS512")], "algorithm", "HS512"),
         (vec![("kid", "attacker-key")], "key-id", "attacker-key"),
-        (vec![("sub", "admin"), ("exp", "1900000000")], "signature", "admin"),
+        (
+            vec![("sub", "admin"), ("exp", "1900000000")],
+            "signature",
+            "admin",
+        ),
     ] {
         let mut form = vec![("attack", "unchanged")];
         form.extend(edits.iter().copied());

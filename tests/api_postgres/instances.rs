@@ -139,7 +139,13 @@ async fn the_grace_and_dropped_branch_rules_hold_across_instances() {
     a.advance(Duration::seconds(1));
     let response = b.get("/userinfo", &other_tab, true).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.text().await.unwrap().contains(r#"data-event="refresh-grace""#));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"data-event="refresh-grace""#)
+    );
     assert_eq!(b.userinfo(&browser).await.status(), StatusCode::OK);
 
     // Dropped branch: a thief refreshes on A with a stolen token and keeps its access token;
@@ -157,10 +163,18 @@ async fn the_grace_and_dropped_branch_rules_hold_across_instances() {
     let response = b.get("/userinfo", &victim, true).await;
     assert_eq!(response.status(), StatusCode::OK);
     victim.take(&response);
-    assert!(response.text().await.unwrap().contains(r#"data-event="branch-dropped""#));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"data-event="branch-dropped""#)
+    );
     let since = Instant::now();
     assert_eq!(
-        a.userinfo(&thief.clone().without("refresh_jwt")).await.status(),
+        a.userinfo(&thief.clone().without("refresh_jwt"))
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED,
         "A knows the branch was dropped on B"
     );
@@ -300,7 +314,10 @@ async fn readiness_says_no_while_the_listener_cannot_reconnect() {
         (r.status(), helpers::body_json(r).await)
     };
     let (status, body) = readiness().await;
-    assert_eq!((status, body["listener"].as_str()), (StatusCode::OK, Some("connected")));
+    assert_eq!(
+        (status, body["listener"].as_str()),
+        (StatusCode::OK, Some("connected"))
+    );
 
     // Keep the listener from coming back: no new connections to this database (the pool's
     // open ones stay), then end the listener's.
@@ -311,16 +328,22 @@ async fn readiness_says_no_while_the_listener_cannot_reconnect() {
         .map(|(_, v)| v.clone())
         .unwrap();
     let (server, database) = url.rsplit_once('/').unwrap();
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
-        .await
-        .unwrap();
+    let mut admin =
+        <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
+            .await
+            .unwrap();
     let allow = |on: bool| format!("ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS {on}");
-    sqlx::query(&allow(false)).execute(&mut admin).await.unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
-        .bind(&health.application_name)
+    sqlx::query(&allow(false))
         .execute(&mut admin)
         .await
         .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(&health.application_name)
+    .execute(&mut admin)
+    .await
+    .unwrap();
     wait_until("the listener to notice", || {
         health.reconnects.load(Ordering::SeqCst) >= 1
     })
@@ -333,7 +356,10 @@ async fn readiness_says_no_while_the_listener_cannot_reconnect() {
     sqlx::query(&allow(true)).execute(&mut admin).await.unwrap();
     wait_until("the listener to connect again", || health.is_connected()).await;
     let (status, body) = readiness().await;
-    assert_eq!((status, body["listener"].as_str()), (StatusCode::OK, Some("connected")));
+    assert_eq!(
+        (status, body["listener"].as_str()),
+        (StatusCode::OK, Some("connected"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
