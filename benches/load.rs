@@ -411,27 +411,31 @@ async fn kept_cookies(server: &Server) -> String {
 /// The refresh path: `clients` loops, each with its own session, presenting an expired
 /// access token and its latest refresh token; every answer carries a new refresh token (the
 /// child, confirmed by the next request). The server's `ACCESS_TOKEN_TTL` must be `1s`.
-async fn refresh_rate(server: &Server, clients: usize, length: Duration) -> (f64, u64) {
+async fn refresh_rate(servers: &[&Server], clients: usize, length: Duration) -> (f64, u64) {
     let mut sessions = Vec::new();
     for _ in 0..clients {
-        let response = login(&no_redirects(), server, true).await;
+        let response = login(&no_redirects(), servers[0], true).await;
         let access = cookie_named(&response, "access_jwt").unwrap();
         let refresh = cookie_named(&response, "refresh_jwt").unwrap();
         sessions.push((access, refresh));
     }
     // Let every access token expire.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let url = server.url("/userinfo");
+    // With several instances, each client's requests go to them in turn, as behind a load
+    // balancer without stickiness.
+    let urls: Vec<String> = servers.iter().map(|s| s.url("/userinfo")).collect();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (expired_access, mut refresh) in sessions {
-        let url = url.clone();
+        let urls = urls.clone();
         let client = no_redirects();
         tasks.push(tokio::spawn(async move {
             let (mut ok, mut bad) = (0u64, 0u64);
+            let mut turn = 0;
             while started.elapsed() < length {
+                turn += 1;
                 let response = client
-                    .get(&url)
+                    .get(&urls[turn % urls.len()])
                     .header("cookie", format!("{expired_access}; {refresh}"))
                     .send()
                     .await
@@ -964,7 +968,7 @@ async fn refresh(report: &mut Report) {
     })
     .await;
     let healthz = wrk(32, ROUND, &server.url("/healthz"), &[], None);
-    let (rps, bad) = refresh_rate(&server, 16, Duration::from_secs(10)).await;
+    let (rps, bad) = refresh_rate(&[&server], 16, Duration::from_secs(10)).await;
     report.failures += healthz.bad + bad;
     report.row(
         "refreshes/s with rotation (SQLite, 16 clients)",
@@ -1005,16 +1009,22 @@ async fn postgres(report: &mut Report, script: &Path, limit: f64) {
     report.peaks.push(("PostgreSQL, instance A", a.peak_mib()));
     report.peaks.push(("PostgreSQL, instance B", b.peak_mib()));
     drop((a, b));
-    let (r, _) = start(Launch {
-        database_url: Some(cluster.create_database().await),
-        settings: &[("ACCESS_TOKEN_TTL", "1s")],
-        ..Default::default()
-    })
-    .await;
-    let healthz = wrk(32, ROUND, &r.url("/healthz"), &[], None);
-    let (rps, bad) = refresh_rate(&r, 16, Duration::from_secs(10)).await;
-    report.peaks.push(("PostgreSQL, refreshes", r.peak_mib()));
-    drop(r);
+    let refresh_db = cluster.create_database().await;
+    let mut pair = Vec::new();
+    for _ in 0..2 {
+        let (r, _) = start(Launch {
+            database_url: Some(refresh_db.clone()),
+            settings: &[("ACCESS_TOKEN_TTL", "1s")],
+            ..Default::default()
+        })
+        .await;
+        pair.push(r);
+    }
+    let healthz = wrk(32, ROUND, &pair[0].url("/healthz"), &[], None);
+    let (rps, bad) = refresh_rate(&[&pair[0], &pair[1]], 16, Duration::from_secs(10)).await;
+    report.peaks.push(("PostgreSQL, refreshes, A", pair[0].peak_mib()));
+    report.peaks.push(("PostgreSQL, refreshes, B", pair[1].peak_mib()));
+    drop(pair);
 
     let (ratio, each) = ratios(&rounds, 1, 0);
     report.failures += measured.at64.bad + healthz.bad + bad + revoke_failures;
@@ -1025,7 +1035,7 @@ async fn postgres(report: &mut Report, script: &Path, limit: f64) {
         Some(ratio >= 0.7),
     );
     report.row(
-        "PostgreSQL: refreshes/s with rotation (16 clients)",
+        "PostgreSQL, 2 instances: refreshes/s with rotation (16 clients, each alternating A and B)",
         format!("**{rps:.0}/s**, {:.3} × `/healthz`", rps / healthz.rps),
         "—",
         None,
