@@ -263,6 +263,10 @@ impl Application {
         .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
         .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
         .keep_alive(KeepAlive::Timeout(KEEP_ALIVE))
+        // A client that closes its side has gone (a closed tab, a timed-out client): the request
+        // in flight is dropped rather than finished for nobody, so a login waiting for a
+        // password thread leaves the queue unhashed. Browsers never half-close a request.
+        .h1_allow_half_closed(false)
         .max_connections(MAX_CONNECTIONS_PER_WORKER)
         .backlog(BACKLOG);
         let server = match tls {

@@ -108,3 +108,42 @@ async fn mixed_concurrent_requests_leave_the_sessions_consistent() {
         }
     }
 }
+
+/// Logins whose clients hang up while they wait for a password thread are dropped, not
+/// finished for nobody: no session is made for them, and the queue empties.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_whose_clients_hang_up_are_dropped() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let body = r#"{"loginInfo":{"userId":"kimcoding","password":"1234"},"checkedKeepLogin":false}"#;
+    let request = format!(
+        "POST /login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    for _ in 0..30 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        // Gone: the whole connection closes, as when a tab is closed.
+        drop(stream);
+    }
+    // A login that stays: the password queue is first in, first out, so by the time it is
+    // answered every abandoned one that was still queued has been taken (run or dropped); the
+    // pause lets one still running on the other thread finish.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let jar = app.logged_in(false).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.state.passwords.queue_depth(), 0);
+    let finished = app
+        .sql_i64("SELECT COUNT(*) FROM sessions", &[])
+        .await
+        .unwrap()
+        - 1;
+    assert!(
+        finished <= 2,
+        "{finished} of 30 abandoned logins were finished"
+    );
+    // The server is fine, and the login that stayed works.
+    assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
+}
