@@ -360,7 +360,7 @@ pub async fn resolve(
         return Ok(Resolution::rejected(events, true, false));
     };
     if now - live.session.last_seen_at >= TOUCH_EVERY {
-        state.sessions.touch(&live.session.id, now);
+        state.sessions.touch(&live, now);
     }
     let request = Request {
         state,

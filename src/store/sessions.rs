@@ -462,34 +462,48 @@ impl SessionStore {
         })
     }
 
-    /// Records activity (for `/sessions`), in the background: a request served from the cache
-    /// must neither wait for this write nor fail because the database cannot take it now.
-    pub fn touch(&self, sid: &str, now: i64) {
+    /// Records activity (for `/sessions`; now and then, not per request), in the background: a
+    /// request served from the cache must neither wait for this write nor fail because the
+    /// database cannot take it now. It checks on the way that the cached copy is still the row's: the write only happens while the row has
+    /// the cached version and is not ended. Then the cached copy is renewed (its lifetime
+    /// starts again, rightly: it was just checked); otherwise it is dropped, and the next
+    /// request reads the session again. So a copy that missed a change lives at most
+    /// `SESSION_CACHE_TTL`, however busy the session.
+    pub fn touch(&self, live: &LiveSession, now: i64) {
         let store = self.clone();
-        let sid = sid.to_owned();
+        let sid = live.session.id.clone();
+        let version = live.version;
         tokio::spawn(async move {
             let done = on_db!(&store.db, pool => {
-                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(&sid)
-                    .execute(pool)
-                    .await
-                    .map(|done| done.rows_affected())
+                sqlx::query(
+                    "UPDATE sessions SET last_seen_at = $1 \
+                     WHERE id = $2 AND version = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(&sid)
+                .bind(version)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
             });
-            if let Err(e) = done {
-                tracing::debug!(error = %e, "could not record session activity");
-                return;
-            }
-            store.cache.entry(sid).and_compute_with(|current| {
-                match current.map(|e| e.into_value()) {
-                    Some(Cached::Live(live)) => {
-                        let mut updated = (*live).clone();
-                        updated.session.last_seen_at = now;
-                        Op::Put(Cached::Live(Arc::new(updated)))
-                    }
-                    _ => Op::Nop,
+            match done {
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not record session activity");
                 }
-            });
+                Ok(0) => store.cache.invalidate(&sid),
+                Ok(_) => {
+                    store.cache.entry(sid).and_compute_with(|current| {
+                        match current.map(|e| e.into_value()) {
+                            Some(Cached::Live(live)) if live.version == version => {
+                                let mut updated = (*live).clone();
+                                updated.session.last_seen_at = now;
+                                Op::Put(Cached::Live(Arc::new(updated)))
+                            }
+                            _ => Op::Nop,
+                        }
+                    });
+                }
+            }
         });
     }
 

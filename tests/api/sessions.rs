@@ -384,3 +384,35 @@ async fn a_change_the_cache_never_heard_of_is_seen_within_its_lifetime() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// A busy session is touched (its last-seen time written) every minute; that write checks the
+/// cached copy against the row, so touching never keeps a copy that missed a change alive past
+/// `SESSION_CACHE_TTL`: here it is caught at the first touch.
+#[tokio::test]
+async fn touching_a_busy_session_never_keeps_a_stale_copy_alive() {
+    let app = spawn_with(&[("SESSION_CACHE_TTL", "2s")]).await;
+    let jar = app.logged_in(true).await;
+    assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
+    let ended_at = std::time::Instant::now();
+    app.sql_exec(
+        &format!(
+            "UPDATE sessions SET revoked_at = {} WHERE id = $1",
+            app.clock_now()
+        ),
+        &[&sid(&jar)],
+    )
+    .await;
+    loop {
+        // A minute passes between requests: each one touches the session.
+        app.advance(time::Duration::seconds(61));
+        if app.userinfo(&jar).await.status() == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            ended_at.elapsed() < std::time::Duration::from_millis(1500),
+            "a stale copy kept alive by touches for {:?}",
+            ended_at.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
