@@ -346,7 +346,8 @@ impl Verifier {
         super::crypto::install();
         let verified = moka::sync::Cache::builder()
             .max_capacity(VERIFIED_CAPACITY)
-            // Far past any access token's lifetime: only bounds how long a dead entry stays.
+            // Only bounds how long an entry no one presents stays: expiry is checked on every
+            // use, and a token outliving this is simply verified in full again.
             .time_to_live(std::time::Duration::from_secs(24 * 3600))
             .build();
         Self {
