@@ -108,6 +108,57 @@ mod tests {
     }
 
     #[test]
+    fn reads_cookies_as_the_browser_sent_them() {
+        use actix_web::test::TestRequest;
+        let req = TestRequest::default()
+            .insert_header((
+                header::COOKIE,
+                "lang=ko; access_jwt=a.b.c ;refresh_jwt=d.e.f",
+            ))
+            .append_header((header::COOKIE, "access_jwt=second; theme=dark"))
+            .to_http_request();
+        assert_eq!(
+            read(&req, ACCESS_COOKIE),
+            Some("a.b.c"),
+            "the first one wins"
+        );
+        assert_eq!(read(&req, REFRESH_COOKIE), Some("d.e.f"));
+        assert_eq!(read(&req, "theme"), Some("dark"), "from a second header");
+        assert_eq!(read(&req, "lang"), Some("ko"));
+        assert_eq!(read(&req, "missing"), None);
+        assert_eq!(
+            read_each(&req, [REFRESH_COOKIE, ACCESS_COOKIE, "y"]),
+            [Some("d.e.f"), Some("a.b.c"), None]
+        );
+        // Broken pairs are skipped, an empty value is an empty value, nothing is decoded, and
+        // a name must match exactly.
+        let req = TestRequest::default()
+            .insert_header((
+                header::COOKIE,
+                "garbage; =x; access_jwt=; Refresh_jwt=no; refresh_jwt=a%2Eb; access%5Fjwt=no",
+            ))
+            .to_http_request();
+        assert_eq!(read(&req, ACCESS_COOKIE), Some(""));
+        assert_eq!(read(&req, REFRESH_COOKIE), Some("a%2Eb"));
+        assert_eq!(
+            read(&TestRequest::default().to_http_request(), ACCESS_COOKIE),
+            None
+        );
+        // A header that is not UTF-8 is skipped on its own; the others still count.
+        let req = TestRequest::default()
+            .insert_header((
+                header::COOKIE,
+                header::HeaderValue::from_bytes(b"access_jwt=\xff\xfe").unwrap(),
+            ))
+            .append_header((header::COOKIE, "refresh_jwt=r"))
+            .to_http_request();
+        assert_eq!(
+            read_each(&req, [ACCESS_COOKIE, REFRESH_COOKIE]),
+            [None, Some("r")]
+        );
+    }
+
+    #[test]
     fn session_and_persistent_access_cookies() {
         assert!(!access("t".into(), None).to_string().contains("Max-Age"));
         assert!(
