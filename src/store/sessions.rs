@@ -490,7 +490,16 @@ impl SessionStore {
                 Err(e) => {
                     tracing::debug!(error = %e, "could not record session activity");
                 }
-                Ok(0) => store.cache.invalidate(&sid),
+                // The row moved on (or ended) since this copy was cached: drop the copy, unless
+                // a newer one has replaced it meanwhile (a rotation racing this write).
+                Ok(0) => {
+                    store.cache.entry(sid).and_compute_with(|current| {
+                        match current.map(|e| e.into_value()) {
+                            Some(Cached::Live(live)) if live.version == version => Op::Remove,
+                            _ => Op::Nop,
+                        }
+                    });
+                }
                 Ok(_) => {
                     store.cache.entry(sid).and_compute_with(|current| {
                         match current.map(|e| e.into_value()) {

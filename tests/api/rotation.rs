@@ -439,6 +439,43 @@ async fn a_grace_answer_keeps_the_cached_session_in_step() {
     assert_eq!(Some(live.version), stored, "at the row's version");
 }
 
+/// The once-a-minute "last seen" write checks the copy it was given against the row. When a
+/// rotation has moved the row on meanwhile, that check fails, and the rotation's own newer
+/// copy must stay cached.
+#[tokio::test]
+async fn a_late_activity_write_leaves_a_newer_cached_copy_alone() {
+    let app = spawn().await;
+    let mut jar = app.logged_in(true).await;
+    let sid = sid_of(&jar);
+    let before = app
+        .state
+        .sessions
+        .find(&sid, app.clock_now())
+        .await
+        .unwrap()
+        .unwrap();
+    app.advance(access_expired());
+    refresh_and_keep(&app, &mut jar).await;
+    // The write for the older copy arrives last.
+    app.state.sessions.touch(&before, app.clock_now());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let counters = &app.state.sessions.counters;
+    let misses = counters.misses.load(std::sync::atomic::Ordering::Relaxed);
+    let live = app
+        .state
+        .sessions
+        .find(&sid, app.clock_now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(live.version > before.version);
+    assert_eq!(
+        counters.misses.load(std::sync::atomic::Ordering::Relaxed),
+        misses,
+        "the rotated copy is still cached"
+    );
+}
+
 #[tokio::test]
 async fn the_hot_path_reads_the_session_from_memory() {
     let app = spawn().await;
