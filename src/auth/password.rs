@@ -2,9 +2,12 @@
 //! so a login flood queues instead of starving the async workers or eating memory (each hash
 //! works in about 19 MiB).
 //!
-//! Those threads run at a lower scheduling priority (nice 10) than the web workers: a core
+//! Those threads run at a lower scheduling priority (nice 5) than the web workers: a core
 //! hashing a password gives way at once to a request that wakes up, so `/userinfo` keeps its
-//! latency during a login flood, while argon2 still has every cycle nobody else wants. Each
+//! latency during a login flood, while argon2 still has every cycle nobody else wants and,
+//! when the cores are saturated by reads, still about a quarter of a core each (Linux weighs
+//! nice 5 at 335 against 1024). Nice 10 (weight 110) starved logins under a read flood: 400
+//! readers beside 64 logging-in clients timed some logins out after 10 s. Each
 //! thread keeps its argon2 memory between verifications: a fresh 19 MiB mapping per login cost
 //! its page faults and, on release, a TLB flush on every core running this process.
 //!
@@ -32,7 +35,7 @@ fn argon2() -> Argon2<'static> {
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
 /// How much nicer than the web workers the hashing threads are.
-const HASHING_NICENESS: i32 = 10;
+const HASHING_NICENESS: i32 = 5;
 
 /// Hashes allowed to wait per hashing thread: at ~30 ms each, about 4 s of work.
 pub const WAITING_PER_THREAD: usize = 128;
