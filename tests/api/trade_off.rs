@@ -95,13 +95,7 @@ async fn eddsa_tokens_log_in_refresh_and_log_out() {
 async fn an_eddsa_key_rotation_keeps_old_tokens_until_the_previous_key_goes() {
     let (first, old) = spawn_eddsa(&[]).await;
     let jar = first.logged_in(false).await;
-    let url = first
-        .settings
-        .iter()
-        .find(|(k, _)| k == "DATABASE_URL")
-        .unwrap()
-        .1
-        .clone();
+    let url = first.setting("DATABASE_URL").to_owned();
     let new = ed25519_key(first.dir.path(), "new.pem");
     let base = |extra: &[(&'static str, String)]| {
         let mut s = vec![
@@ -696,7 +690,10 @@ async fn every_attack_meets_its_rule(app: &TestApp, eddsa: bool) {
         let html = response.text().await.unwrap();
         assert_eq!(attribute(&html, "data-verdict"), "refused", "{edits:?}");
         assert_eq!(attribute(&html, "data-rule"), rule, "{edits:?}");
-        assert!(html.contains(shown), "{edits:?}: the edit is shown");
+        assert!(
+            html.contains(&format!("value=\"{shown}\"")),
+            "{edits:?}: the edit is kept in the form"
+        );
     }
     // The session behind the lab is untouched by all of it.
     assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
