@@ -13,13 +13,9 @@ use crate::helpers::{DEMO_PASSWORD, DEMO_USER, TestApp, set_cookies, spawn};
 
 /// Another connection (as another process would) takes SQLite's write lock and holds it.
 async fn lock_the_database(app: &TestApp) -> sqlx::SqliteConnection {
-    let url = app
-        .settings
-        .iter()
-        .find(|(k, _)| k == "DATABASE_URL")
-        .map(|(_, v)| v.clone())
+    let mut other = sqlx::SqliteConnection::connect(app.setting("DATABASE_URL"))
+        .await
         .unwrap();
-    let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
     sqlx::query("BEGIN EXCLUSIVE")
         .execute(&mut other)
         .await

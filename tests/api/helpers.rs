@@ -356,6 +356,26 @@ impl TestApp {
         self.get("/userinfo", jar, false).await
     }
 
+    /// The value this server was started with for setting `name` (e.g. `DATABASE_URL`).
+    pub fn setting(&self, name: &str) -> &str {
+        self.settings
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("{name} was not set"))
+    }
+
+    /// Changes the demo user's password (the current one is `DEMO_PASSWORD`) from `jar`'s
+    /// session.
+    pub async fn change_password(&self, jar: &Jar, new_password: &str) -> Response {
+        self.post_json(
+            "/password",
+            jar,
+            &serde_json::json!({ "currentPassword": DEMO_PASSWORD, "newPassword": new_password }),
+        )
+        .await
+    }
+
     /// The exposition text of the metrics address (the app must run with `METRICS_ADDR`).
     pub async fn metrics(&self) -> String {
         let address = self.metrics_address.as_ref().expect("metrics are on");
@@ -368,6 +388,14 @@ impl TestApp {
         assert_eq!(response.status(), reqwest::StatusCode::OK);
         response.text().await.unwrap()
     }
+}
+
+/// The session id a jar's tokens name.
+pub fn sid(jar: &Jar) -> String {
+    claims(jar.get("access_jwt").or(jar.get("refresh_jwt")).unwrap())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The settings that turn metrics on, on a free loopback port.

@@ -20,13 +20,7 @@ async fn rotating_secrets_keeps_everyone_logged_in_until_the_old_ones_are_droppe
     let old_kid = kid(jar.get("access_jwt").unwrap());
 
     // Step 1: new secrets, old ones as *_PREVIOUS.
-    let db = app
-        .settings
-        .iter()
-        .find(|(k, _)| k == "DATABASE_URL")
-        .unwrap()
-        .1
-        .clone();
+    let db = app.setting("DATABASE_URL").to_owned();
     let rotated = crate::helpers::spawn_with(&[
         ("DATABASE_URL", &db),
         ("ACCESS_SECRET", NEW_ACCESS),

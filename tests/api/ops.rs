@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use time::Duration;
 
 use crate::helpers::{
-    DEMO_PASSWORD, DEMO_USER, Jar, TestApp, WITH_METRICS, body_json, claims, metric, set_cookies,
-    spawn, spawn_with,
+    DEMO_PASSWORD, DEMO_USER, TestApp, WITH_METRICS, body_json, metric, set_cookies, sid, spawn,
+    spawn_with,
 };
 
 #[tokio::test]
@@ -106,13 +106,6 @@ async fn throttled_logins_and_ended_sessions_are_counted_by_cause() {
     );
 }
 
-fn sid(jar: &Jar) -> String {
-    claims(jar.get("access_jwt").unwrap())["sid"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// Each refresh outcome and each way a session ends moves its own series, once per event.
 #[tokio::test]
 async fn every_refresh_outcome_and_every_way_a_session_ends_is_counted() {
@@ -164,13 +157,7 @@ async fn every_refresh_outcome_and_every_way_a_session_ends_is_counted() {
         app.post(&revoke, &here, false).await.status(),
         StatusCode::NO_CONTENT
     );
-    let response = app
-        .post_json(
-            "/password",
-            &here,
-            &json!({ "currentPassword": DEMO_PASSWORD, "newPassword": "a much better passphrase" }),
-        )
-        .await;
+    let response = app.change_password(&here, "a much better passphrase").await;
     assert_eq!(response.status(), StatusCode::OK);
     let others = body_json(response).await["otherSessionsEnded"]
         .as_f64()

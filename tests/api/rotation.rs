@@ -3,11 +3,12 @@
 //! ends the session. Also the grace window (to the millisecond), idle and absolute lifetimes,
 //! and pruning. Time moves by the test clock; nothing sleeps.
 
+use jwt_cookie_lab::store::sessions::LiveSession;
 use reqwest::StatusCode;
 use time::Duration;
 
 use crate::helpers::{
-    Jar, TestApp, WITH_METRICS, claims, metric, page, set_cookies, spawn, spawn_with, timeline,
+    Jar, TestApp, WITH_METRICS, claims, metric, page, set_cookies, sid, spawn, spawn_with, timeline,
 };
 
 const DAY: Duration = Duration::days(1);
@@ -17,15 +18,8 @@ fn access_expired() -> Duration {
     DAY + Duration::seconds(1)
 }
 
-fn sid_of(jar: &Jar) -> String {
-    claims(jar.get("refresh_jwt").or(jar.get("access_jwt")).unwrap())["sid"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn lineage_states(app: &TestApp, jar: &Jar) -> Vec<String> {
-    let sid = sid_of(jar);
+    let sid = sid(jar);
     app.state
         .sessions
         .lineage_of(&sid)
@@ -39,7 +33,7 @@ async fn lineage_states(app: &TestApp, jar: &Jar) -> Vec<String> {
 async fn revoked(app: &TestApp, jar: &Jar) -> bool {
     app.sql_i64(
         "SELECT revoked_at FROM sessions WHERE id = $1",
-        &[&sid_of(jar)],
+        &[&sid(jar)],
     )
     .await
     .is_some()
@@ -405,6 +399,25 @@ async fn the_grace_window_is_measured_in_milliseconds() {
     assert!(revoked(&app, &victim).await);
 }
 
+/// The session as this instance's cache holds it, failing if it had to read the database.
+async fn cached(app: &TestApp, sid: &str) -> std::sync::Arc<LiveSession> {
+    let counters = &app.state.sessions.counters;
+    let misses = counters.misses.load(std::sync::atomic::Ordering::Relaxed);
+    let live = app
+        .state
+        .sessions
+        .find(sid, app.clock_now())
+        .await
+        .unwrap()
+        .expect("a live session");
+    assert_eq!(
+        counters.misses.load(std::sync::atomic::Ordering::Relaxed),
+        misses,
+        "served from the cache, no database read"
+    );
+    live
+}
+
 /// A grace answer locks the session row (moving its version on) and changes nothing else; the
 /// cached copy moves with it, so the next refresh is still planned from memory.
 #[tokio::test]
@@ -418,24 +431,11 @@ async fn a_grace_answer_keeps_the_cached_session_in_step() {
     let html = app.get("/userinfo", &old, true).await;
     assert!(timeline(&html.text().await.unwrap()).contains(&"refresh-grace".to_owned()));
 
-    let sid = sid_of(&jar);
+    let sid = sid(&jar);
     let stored = app
         .sql_i64("SELECT version FROM sessions WHERE id = $1", &[&sid])
         .await;
-    let counters = &app.state.sessions.counters;
-    let misses = counters.misses.load(std::sync::atomic::Ordering::Relaxed);
-    let live = app
-        .state
-        .sessions
-        .find(&sid, app.clock_now())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        counters.misses.load(std::sync::atomic::Ordering::Relaxed),
-        misses,
-        "still cached"
-    );
+    let live = cached(&app, &sid).await;
     assert_eq!(Some(live.version), stored, "at the row's version");
 }
 
@@ -446,7 +446,7 @@ async fn a_grace_answer_keeps_the_cached_session_in_step() {
 async fn a_late_activity_write_leaves_a_newer_cached_copy_alone() {
     let app = spawn().await;
     let mut jar = app.logged_in(true).await;
-    let sid = sid_of(&jar);
+    let sid = sid(&jar);
     let before = app
         .state
         .sessions
@@ -457,23 +457,12 @@ async fn a_late_activity_write_leaves_a_newer_cached_copy_alone() {
     app.advance(access_expired());
     refresh_and_keep(&app, &mut jar).await;
     // The write for the older copy arrives last.
-    app.state.sessions.touch(&before, app.clock_now());
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let counters = &app.state.sessions.counters;
-    let misses = counters.misses.load(std::sync::atomic::Ordering::Relaxed);
-    let live = app
-        .state
+    app.state
         .sessions
-        .find(&sid, app.clock_now())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(live.version > before.version);
-    assert_eq!(
-        counters.misses.load(std::sync::atomic::Ordering::Relaxed),
-        misses,
-        "the rotated copy is still cached"
-    );
+        .record_activity(&sid, before.version, app.clock_now())
+        .await;
+    let live = cached(&app, &sid).await;
+    assert!(live.version > before.version, "the rotated copy");
 }
 
 #[tokio::test]

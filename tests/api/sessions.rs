@@ -4,14 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header;
 use serde_json::json;
 
-use crate::helpers::{DEMO_PASSWORD, DEMO_USER, body_json, claims, spawn, spawn_with};
-
-fn sid(jar: &crate::helpers::Jar) -> String {
-    claims(jar.get("access_jwt").unwrap())["sid"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
+use crate::helpers::{DEMO_PASSWORD, DEMO_USER, body_json, sid, spawn, spawn_with};
 
 #[tokio::test]
 async fn the_list_shows_each_live_session_and_which_one_is_this() {
@@ -189,13 +182,7 @@ async fn changing_the_password_ends_every_other_session() {
     let app = spawn().await;
     let here = app.logged_in(true).await;
     let elsewhere = app.logged_in(true).await;
-    let response = app
-        .post_json(
-            "/password",
-            &here,
-            &json!({ "currentPassword": DEMO_PASSWORD, "newPassword": "a much better passphrase" }),
-        )
-        .await;
+    let response = app.change_password(&here, "a much better passphrase").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body_json(response).await["otherSessionsEnded"], 1);
     assert_eq!(
@@ -284,13 +271,7 @@ async fn a_wrong_current_password_is_refused_and_throttled() {
         );
     }
     // Locked now, even with the right current password.
-    let response = app
-        .post_json(
-            "/password",
-            &here,
-            &json!({ "currentPassword": DEMO_PASSWORD, "newPassword": "a much better passphrase" }),
-        )
-        .await;
+    let response = app.change_password(&here, "a much better passphrase").await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key(header::RETRY_AFTER));
     assert_eq!(
@@ -350,6 +331,19 @@ async fn weak_new_passwords_are_refused_with_the_reason() {
     );
 }
 
+/// Ends `jar`'s session in the database alone, as if its invalidation were lost: no NOTIFY,
+/// no cache update.
+async fn end_behind_the_servers_back(app: &crate::helpers::TestApp, jar: &crate::helpers::Jar) {
+    app.sql_exec(
+        &format!(
+            "UPDATE sessions SET revoked_at = {} WHERE id = $1",
+            app.clock_now()
+        ),
+        &[&sid(jar)],
+    )
+    .await;
+}
+
 /// The safety net under the cache: a change it never heard of (as if an invalidation were
 /// lost) is seen once the cached copy reaches `SESSION_CACHE_TTL`, and not later.
 #[tokio::test]
@@ -357,16 +351,8 @@ async fn a_change_the_cache_never_heard_of_is_seen_within_its_lifetime() {
     let app = spawn_with(&[("SESSION_CACHE_TTL", "500ms")]).await;
     let jar = app.logged_in(true).await;
     assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
-    // Behind the server's back: no NOTIFY, no cache update.
     let ended_at = std::time::Instant::now();
-    app.sql_exec(
-        &format!(
-            "UPDATE sessions SET revoked_at = {} WHERE id = $1",
-            app.clock_now()
-        ),
-        &[&sid(&jar)],
-    )
-    .await;
+    end_behind_the_servers_back(&app, &jar).await;
     assert_eq!(
         app.userinfo(&jar).await.status(),
         StatusCode::OK,
@@ -394,14 +380,7 @@ async fn touching_a_busy_session_never_keeps_a_stale_copy_alive() {
     let jar = app.logged_in(true).await;
     assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
     let ended_at = std::time::Instant::now();
-    app.sql_exec(
-        &format!(
-            "UPDATE sessions SET revoked_at = {} WHERE id = $1",
-            app.clock_now()
-        ),
-        &[&sid(&jar)],
-    )
-    .await;
+    end_behind_the_servers_back(&app, &jar).await;
     loop {
         // A minute passes between requests: each one touches the session.
         app.advance(time::Duration::seconds(61));

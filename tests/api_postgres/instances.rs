@@ -8,7 +8,6 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration as StdDuration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::json;
 use time::Duration;
 
 use crate::helpers::{
@@ -91,13 +90,7 @@ async fn revoke_others_and_a_password_change_reach_every_instance() {
     let elsewhere = a.logged_in(true).await;
     assert_eq!(a.userinfo(&elsewhere).await.status(), StatusCode::OK);
     let since = Instant::now();
-    let response = b
-        .post_json(
-            "/password",
-            &here,
-            &json!({"currentPassword": DEMO_PASSWORD, "newPassword": "a much better passphrase"}),
-        )
-        .await;
+    let response = b.change_password(&here, "a much better passphrase").await;
     assert_eq!(response.status(), StatusCode::OK);
     refused_after(&a, &elsewhere, since).await;
     assert_eq!(a.userinfo(&here).await.status(), StatusCode::OK);
@@ -321,13 +314,7 @@ async fn readiness_says_no_while_the_listener_cannot_reconnect() {
 
     // Keep the listener from coming back: no new connections to this database (the pool's
     // open ones stay), then end the listener's.
-    let url = app
-        .settings
-        .iter()
-        .find(|(k, _)| k == "DATABASE_URL")
-        .map(|(_, v)| v.clone())
-        .unwrap();
-    let (server, database) = url.rsplit_once('/').unwrap();
+    let (server, database) = app.setting("DATABASE_URL").rsplit_once('/').unwrap();
     let mut admin =
         <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
             .await
