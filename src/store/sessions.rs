@@ -471,49 +471,48 @@ impl SessionStore {
     /// `SESSION_CACHE_TTL`, however busy the session.
     pub fn touch(&self, live: &LiveSession, now: i64) {
         let store = self.clone();
-        let sid = live.session.id.clone();
-        let version = live.version;
-        tokio::spawn(async move {
-            let done = on_db!(&store.db, pool => {
-                sqlx::query(
-                    "UPDATE sessions SET last_seen_at = $1 \
-                     WHERE id = $2 AND version = $3 AND revoked_at IS NULL",
-                )
-                .bind(now)
-                .bind(&sid)
-                .bind(version)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-            });
-            match done {
-                Err(e) => {
-                    tracing::debug!(error = %e, "could not record session activity");
-                }
-                // The row moved on (or ended) since this copy was cached: drop the copy, unless
-                // a newer one has replaced it meanwhile (a rotation racing this write).
-                Ok(0) => {
-                    store.cache.entry(sid).and_compute_with(|current| {
-                        match current.map(|e| e.into_value()) {
-                            Some(Cached::Live(live)) if live.version == version => Op::Remove,
-                            _ => Op::Nop,
-                        }
-                    });
-                }
-                Ok(_) => {
-                    store.cache.entry(sid).and_compute_with(|current| {
-                        match current.map(|e| e.into_value()) {
-                            Some(Cached::Live(live)) if live.version == version => {
-                                let mut updated = (*live).clone();
-                                updated.session.last_seen_at = now;
-                                Op::Put(Cached::Live(Arc::new(updated)))
-                            }
-                            _ => Op::Nop,
-                        }
-                    });
-                }
-            }
+        let (sid, version) = (live.session.id.clone(), live.version);
+        tokio::spawn(async move { store.record_activity(&sid, version, now).await });
+    }
+
+    /// [`touch`](Self::touch)'s work, awaited: the write, then the cache.
+    pub async fn record_activity(&self, sid: &str, version: i64, now: i64) {
+        let written = on_db!(&self.db, pool => {
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1 \
+                 WHERE id = $2 AND version = $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(sid)
+            .bind(version)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected() > 0)
         });
+        let written = match written {
+            Ok(written) => written,
+            Err(e) => {
+                tracing::debug!(error = %e, "could not record session activity");
+                return;
+            }
+        };
+        self.cache
+            .entry(sid.to_owned())
+            .and_compute_with(|current| match current.map(|e| e.into_value()) {
+                // Only the copy that was checked: a newer one (a rotation racing this write)
+                // stays as it is.
+                Some(Cached::Live(live)) if live.version == version => {
+                    if written {
+                        let mut updated = (*live).clone();
+                        updated.session.last_seen_at = now;
+                        Op::Put(Cached::Live(Arc::new(updated)))
+                    } else {
+                        // The row moved on, or ended, since this copy was cached.
+                        Op::Remove
+                    }
+                }
+                _ => Op::Nop,
+            });
     }
 
     /// Follows the lineage rule for a refresh token (`presented`: its fingerprint) or, with
