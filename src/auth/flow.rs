@@ -325,7 +325,8 @@ pub async fn resolve(
     let mut events = Vec::new();
     let (access_state, access) = check(state, TokenKind::Access, access_raw, now, &mut events);
     // The refresh token only matters when the access token failed, or to top up a kept
-    // session; checking it always keeps the logic in one place and costs one HMAC.
+    // session; checking it always keeps the logic in one place, and a token seen before is a
+    // digest and a cache lookup (see `tokens`).
     let (refresh_state, refresh) = check(state, TokenKind::Refresh, refresh_raw, now, &mut events);
     let sid = decide::session_to_load(
         (access_state, access.as_ref().map(|c| c.sid.as_str())),

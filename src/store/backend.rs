@@ -311,14 +311,30 @@ pub(crate) fn rotate_sql<DB: sqlx::Database + Dialect>(_: &sqlx::Pool<DB>) -> &'
 mod tests {
     use super::*;
 
-    async fn one_connection() -> (tempfile::TempDir, SqlitePool) {
+    /// A pool of one connection to a fresh file with a table `t`, giving up on a lock held
+    /// elsewhere after 50 ms, and a count of the connections it has opened.
+    async fn one_connection() -> (
+        tempfile::TempDir,
+        SqlitePool,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let options = SqliteConnectOptions::new()
             .filename(dir.path().join("t.db"))
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal);
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_millis(50));
+        let opened = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = opened.clone();
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .after_connect(move |_, _| {
+                let counter = counter.clone();
+                Box::pin(async move {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
             .unwrap();
@@ -326,7 +342,7 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap();
-        (dir, pool)
+        (dir, pool, opened)
     }
 
     /// After `run_alone`, whatever happened, the pool's connection can start a transaction and
@@ -343,7 +359,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_script_that_fails_half_way_is_rolled_back() {
-        let (_dir, pool) = one_connection().await;
+        let (_dir, pool, _) = one_connection().await;
         let failing = sqlx::query(
             "BEGIN IMMEDIATE; INSERT INTO t VALUES (1); INSERT INTO t VALUES (1); COMMIT",
         );
@@ -364,7 +380,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_script_whose_caller_goes_away_leaves_no_open_transaction() {
-        let (_dir, pool) = one_connection().await;
+        let (_dir, pool, _) = one_connection().await;
         // Long enough to be cut short: the caller stops waiting while SQLite is still counting.
         let slow = sqlx::query(
             "BEGIN IMMEDIATE; INSERT INTO t VALUES (1); \
@@ -387,31 +403,8 @@ mod tests {
     #[tokio::test]
     async fn a_script_that_could_not_begin_keeps_its_connection() {
         use sqlx::{Connection, SqliteConnection};
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, pool, opened) = one_connection().await;
         let path = dir.path().join("t.db");
-        let options = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_millis(50));
-        let opened = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = opened.clone();
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .after_connect(move |_, _| {
-                let counter = counter.clone();
-                Box::pin(async move {
-                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .unwrap();
-        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)")
-            .execute(&pool)
-            .await
-            .unwrap();
         let mut other =
             SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
                 .await
@@ -442,7 +435,7 @@ mod tests {
         use crate::error::AppError;
         use actix_web::ResponseError;
         use sqlx::{Connection, SqliteConnection};
-        let (dir, pool) = one_connection().await;
+        let (dir, pool, _) = one_connection().await;
         let path = dir.path().join("t.db");
         let is_503 = |e: sqlx::Error| {
             let unavailable = is_unavailable(&e);
