@@ -17,7 +17,7 @@ use metrics_exporter_prometheus::{
 };
 
 use crate::store::invalidation::ListenerHealth;
-use crate::store::sessions::{CacheCounters, EndCause};
+use crate::store::sessions::{BatchCounters, CacheCounters, EndCause};
 
 pub const LOGINS: &str = "jwt_lab_logins_total";
 pub const REFRESHES: &str = "jwt_lab_refreshes_total";
@@ -26,6 +26,9 @@ pub const CACHE_LOOKUPS: &str = "jwt_lab_session_cache_lookups_total";
 pub const CACHE_INVALIDATIONS: &str = "jwt_lab_session_cache_invalidations_total";
 pub const LISTENER_RECONNECTS: &str = "jwt_lab_listener_reconnects_total";
 pub const ARGON2_QUEUE: &str = "jwt_lab_argon2_queue_depth";
+pub const ROTATION_BATCHES: &str = "jwt_lab_rotation_batches_total";
+pub const ROTATIONS_BATCHED: &str = "jwt_lab_rotations_batched_total";
+pub const ROTATIONS_WAITING: &str = "jwt_lab_rotations_waiting";
 pub const REQUEST_DURATION: &str = "jwt_lab_http_request_duration_seconds";
 
 /// Buckets for request latency: from a cache hit (~0.1 ms) to a login queued behind a flood.
@@ -74,6 +77,9 @@ pub struct Metrics {
     cache_invalidations: Counter,
     listener_reconnects: Counter,
     argon2_queue: Gauge,
+    rotation_batches: Counter,
+    rotations_batched: Counter,
+    rotations_waiting: Gauge,
     /// Per route template, one histogram per status class.
     durations: HashMap<&'static str, [Histogram; 5]>,
 }
@@ -121,6 +127,21 @@ impl Metrics {
             None,
             "Times the PostgreSQL invalidation listener lost its connection and connected again.",
         );
+        describe(
+            ROTATION_BATCHES,
+            None,
+            "SQLite: transactions that committed queued refresh-token rotations (group commit).",
+        );
+        describe(
+            ROTATIONS_BATCHED,
+            None,
+            "SQLite: rotations written by those transactions; divided by the batches, the rotations per commit.",
+        );
+        recorder.describe_gauge(
+            KeyName::from(ROTATIONS_WAITING),
+            None,
+            "SQLite: refresh-token rotations queued for their batch or being written.".into(),
+        );
         recorder.describe_gauge(
             KeyName::from(ARGON2_QUEUE),
             None,
@@ -142,6 +163,9 @@ impl Metrics {
         let cache_invalidations = counter(CACHE_INVALIDATIONS, &[]);
         let listener_reconnects = counter(LISTENER_RECONNECTS, &[]);
         let argon2_queue = recorder.register_gauge(&key(ARGON2_QUEUE, &[]), &meta);
+        let rotation_batches = counter(ROTATION_BATCHES, &[]);
+        let rotations_batched = counter(ROTATIONS_BATCHED, &[]);
+        let rotations_waiting = recorder.register_gauge(&key(ROTATIONS_WAITING, &[]), &meta);
         let durations = routes
             .iter()
             .copied()
@@ -167,6 +191,9 @@ impl Metrics {
             cache_invalidations,
             listener_reconnects,
             argon2_queue,
+            rotation_batches,
+            rotations_batched,
+            rotations_waiting,
             durations,
         }
     }
@@ -231,6 +258,7 @@ impl Metrics {
         &self,
         cache: &CacheCounters,
         listener: Option<&ListenerHealth>,
+        batches: Option<&BatchCounters>,
         argon2_waiting: usize,
     ) -> String {
         self.cache_hits.absolute(cache.hits.load(Ordering::Relaxed));
@@ -241,6 +269,14 @@ impl Metrics {
         if let Some(listener) = listener {
             self.listener_reconnects
                 .absolute(listener.reconnects.load(Ordering::Relaxed));
+        }
+        if let Some(batches) = batches {
+            self.rotation_batches
+                .absolute(batches.batches.load(Ordering::Relaxed));
+            self.rotations_batched
+                .absolute(batches.rotations.load(Ordering::Relaxed));
+            self.rotations_waiting
+                .set(batches.waiting.load(Ordering::Relaxed) as f64);
         }
         self.argon2_queue.set(argon2_waiting as f64);
         let _ = &self.recorder;
@@ -261,7 +297,10 @@ mod tests {
         m.flow(["access-expired", "refresh-rotated"]);
         m.request(Some("/userinfo"), 200, 0.0003);
         m.request(Some("/no/such/template"), 404, 0.0001);
-        let text = m.render(&CacheCounters::default(), None, 3);
+        let batches = BatchCounters::default();
+        batches.batches.store(2, Ordering::Relaxed);
+        batches.rotations.store(7, Ordering::Relaxed);
+        let text = m.render(&CacheCounters::default(), None, Some(&batches), 3);
         assert!(
             text.contains(r#"jwt_lab_logins_total{outcome="failed"} 2"#),
             "{text}"
@@ -272,6 +311,8 @@ mod tests {
         ));
         assert!(text.contains(r#"route="unmatched",status="4xx""#));
         assert!(text.contains("jwt_lab_argon2_queue_depth 3"));
+        assert!(text.contains("jwt_lab_rotation_batches_total 2"));
+        assert!(text.contains("jwt_lab_rotations_batched_total 7"));
         assert!(text.contains("# HELP jwt_lab_logins_total"));
     }
 

@@ -102,6 +102,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let text = state.metrics.render(
         &state.sessions.counters,
         state.listener.as_deref(),
+        state.sessions.batch_counters(),
         state.passwords.queue_depth(),
     );
     HttpResponse::Ok()

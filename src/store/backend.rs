@@ -196,11 +196,9 @@ pub(crate) trait Dialect {
     const ROTATE: &'static str;
 }
 
-/// SQLite's spelling of [`Dialect::ROTATE`], as a literal so it can also be wrapped in its own
-/// transaction ([`SQLITE_ROTATE_ALONE`]).
-macro_rules! sqlite_rotate {
-    () => {
-        "\
+/// SQLite's spelling of [`Dialect::ROTATE`]: a script, so it can be repeated in one transaction
+/// (see `sessions::batch`).
+pub(crate) const SQLITE_ROTATE: &str = "\
 UPDATE sessions SET version = version + 1, \
     refresh_current = $9, refresh_pending = $8, refresh_pending_ms = $10 \
     WHERE id = $1 AND version = $12 AND revoked_at IS NULL AND expires_at > $13 \
@@ -219,17 +217,11 @@ INSERT INTO refresh_lineage \
     (fingerprint, jti, session_id, parent_jti, state, issued_ms, confirmed_ms, expires_at) \
     SELECT $7, $8, $1, $9, 'pending', $10, NULL, $11 \
     WHERE (SELECT refresh_pending FROM sessions WHERE id = $1) = $8 \
-    RETURNING jti"
-    };
-}
+    RETURNING jti";
 
 impl Dialect for Sqlite {
-    const ROTATE: &'static str = sqlite_rotate!();
+    const ROTATE: &'static str = SQLITE_ROTATE;
 }
-
-/// [`Dialect::ROTATE`] with its transaction inside, for [`run_alone`].
-pub(crate) const SQLITE_ROTATE_ALONE: &str =
-    concat!("BEGIN IMMEDIATE; ", sqlite_rotate!(), "; COMMIT");
 
 /// SQLite: runs a script that opens and commits its own transaction, on a connection of its
 /// own, and answers the rows it returned (not the rows it changed: SQLite repeats the last

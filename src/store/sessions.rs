@@ -21,6 +21,9 @@ use super::users::User;
 use super::{Db, on_db};
 use crate::auth::decide::{self, Presented, RefreshPlan, Theft};
 
+mod batch;
+pub use batch::BatchCounters;
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
     pub id: String,
@@ -89,6 +92,7 @@ const FIND_DROPPED: &str = "SELECT jti FROM refresh_lineage WHERE session_id = $
      ORDER BY issued_ms DESC LIMIT 32";
 
 /// A refresh token as stored: its fingerprint and `jti`, never the token.
+#[derive(Clone, Copy)]
 pub struct NewRefresh<'a> {
     pub fingerprint: &'a str,
     pub jti: &'a str,
@@ -255,6 +259,8 @@ pub struct CacheCounters {
 #[derive(Clone)]
 pub struct SessionStore {
     db: Db,
+    /// SQLite: the rotations planned from the cache, committed together.
+    batch: Option<Arc<batch::Batcher>>,
     cache: moka::sync::Cache<String, Cached>,
     gate: Arc<CacheGate>,
     pub counters: Arc<CacheCounters>,
@@ -275,8 +281,13 @@ impl SessionStore {
             .max_capacity(CACHE_CAPACITY)
             .time_to_live(ttl)
             .build();
+        let batch = match &db {
+            Db::Sqlite(pool) => Some(batch::Batcher::beside(pool)),
+            Db::Postgres(_) => None,
+        };
         Self {
             db,
+            batch,
             cache,
             gate: Arc::new(CacheGate::new(gate_open)),
             counters: Arc::new(CacheCounters::default()),
@@ -285,6 +296,11 @@ impl SessionStore {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// SQLite: what the rotation batches did (see `batch`); `None` on PostgreSQL.
+    pub fn batch_counters(&self) -> Option<&BatchCounters> {
+        self.batch.as_ref().map(|b| &b.counters)
     }
 
     pub fn gate(&self) -> &CacheGate {
@@ -543,18 +559,21 @@ impl SessionStore {
                 pending: cached.lineage.pending.as_deref(),
                 read_version: cached.version,
                 presented: presented.map(|p| (p.fingerprint, p.jti)),
-                child,
+                child: *child,
             };
-            let written = match &self.db {
-                Db::Sqlite(pool) => rotation.write_alone(pool).await?,
-                Db::Postgres(pool) => {
+            let written = match &self.batch {
+                Some(batch) => batch
+                    .write(batch::Queued::of(&rotation))
+                    .await?
+                    .then(|| rotation.outcome()),
+                None => on_db!(&self.db, pool => {
                     let mut tx = pool.begin().await?;
                     let written = rotation.write(&mut tx, pool).await?;
                     if written.is_some() {
                         tx.commit().await?;
                     }
                     written
-                }
+                }),
             };
             if let Some(outcome) = written {
                 self.after_refresh(cached, &outcome, cached.version + 1, child, now);
@@ -609,7 +628,7 @@ impl SessionStore {
                         presented: presented
                             .zip(found.presented_jti.as_deref())
                             .map(|(p, jti)| (p.fingerprint, jti)),
-                        child,
+                        child: *child,
                     };
                     // We hold the session's lock: the guard cannot fail.
                     let outcome = rotation
@@ -965,6 +984,7 @@ macro_rules! bind_rotation {
             .bind(r.presented.map(|p| p.1))
     }};
 }
+use bind_rotation;
 
 /// One rotation's writes ([`super::backend::Dialect::ROTATE`]), guarded by the version read.
 struct Rotation<'a> {
@@ -976,7 +996,7 @@ struct Rotation<'a> {
     pending: Option<&'a str>,
     read_version: i64,
     presented: Option<(&'a str, &'a str)>,
-    child: &'a NewRefresh<'a>,
+    child: NewRefresh<'a>,
 }
 
 impl Rotation<'_> {
@@ -1012,21 +1032,6 @@ impl Rotation<'_> {
         })
         .await?;
         Ok(Some(self.outcome()))
-    }
-
-    /// SQLite: [`Rotation::write`] with its own transaction inside, in one script, so the
-    /// writer lock is held only while SQLite runs it. Nothing to announce: one server per file.
-    async fn write_alone(
-        &self,
-        pool: &sqlx::SqlitePool,
-    ) -> Result<Option<RefreshOutcome>, sqlx::Error> {
-        let (drop_pending, confirmed) = self.flags();
-        let query = sqlx::query(super::backend::SQLITE_ROTATE_ALONE);
-        // The child's row comes back only if the guard held.
-        let returned =
-            super::backend::run_alone(pool, bind_rotation!(query, self, drop_pending, confirmed))
-                .await?;
-        Ok((!returned.is_empty()).then(|| self.outcome()))
     }
 
     /// Drop the pending child? Confirm it?

@@ -4,6 +4,7 @@ mod bad_input;
 mod concurrency;
 mod faults;
 mod forgery;
+mod group_commit;
 mod helpers;
 mod keys;
 mod login;
