@@ -26,6 +26,11 @@ const SQLITE: Files = &[
         "lineage lockouts",
         include_str!("../../migrations/sqlite/0002_lineage_lockouts.sql"),
     ),
+    (
+        3,
+        "lineage by session",
+        include_str!("../../migrations/sqlite/0003_lineage_by_session.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[(
@@ -99,5 +104,68 @@ mod tests {
                 assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), *sql);
             }
         }
+    }
+
+    /// Migration 3 keeps every lineage row and leaves the table one index, `(session_id, jti)`:
+    /// each index is one more page in every rotation's commit.
+    #[tokio::test]
+    async fn the_lineage_keeps_its_rows_and_only_its_session_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("m.db"))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        Migrator::new(Embedded(&SQLITE[..2]))
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        for sql in [
+            "INSERT INTO users (id, user_id, password_hash, email, name, created_at) \
+             VALUES (1, 'u', 'h', 'e', 'n', 0)",
+            "INSERT INTO sessions (id, user_pk, keep_logged_in, created_at, last_seen_at, \
+             expires_at, refresh_current) VALUES ('s', 1, 1, 0, 0, 99, 'j2')",
+            "INSERT INTO refresh_lineage (fingerprint, jti, session_id, parent_jti, state, \
+             issued_ms, confirmed_ms, ended_ms, expires_at) VALUES \
+             ('f1', 'j1', 's', NULL, 'retired', 1000, 1000, 2000, 99), \
+             ('f2', 'j2', 's', 'j1', 'current', 2000, 2000, NULL, 99)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        migrator(Backend::Sqlite).await.unwrap().run(&pool).await.unwrap();
+
+        let rows: Vec<(String, String, Option<String>, String, Option<i64>)> = sqlx::query_as(
+            "SELECT fingerprint, jti, parent_jti, state, ended_ms FROM refresh_lineage \
+             WHERE session_id = 's' ORDER BY issued_ms",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("f1".into(), "j1".into(), None, "retired".into(), Some(2000)),
+                ("f2".into(), "j2".into(), Some("j1".into()), "current".into(), None),
+            ]
+        );
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'refresh_lineage'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(indexes, ["refresh_lineage_by_session"]);
+        // Ending the session still takes its lineage with it.
+        sqlx::query("DELETE FROM sessions WHERE id = 's'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM refresh_lineage")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
     }
 }
