@@ -136,7 +136,9 @@ mod tests {
         }
         migrator(Backend::Sqlite).await.unwrap().run(&pool).await.unwrap();
 
-        let rows: Vec<(String, String, Option<String>, String, Option<i64>)> = sqlx::query_as(
+        /// fingerprint, jti, parent, state, ended
+        type Row = (String, String, Option<String>, String, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT fingerprint, jti, parent_jti, state, ended_ms FROM refresh_lineage \
              WHERE session_id = 's' ORDER BY issued_ms",
         )
