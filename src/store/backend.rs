@@ -179,10 +179,11 @@ impl Announce for Transaction<'_, Postgres> {
 /// A rotation in one round trip, guarded like a compare-and-swap: it writes only if the session
 /// row still has the version the caller read (`$12`), so the caller may plan it from its cached
 /// copy of the session without reading the row first. Under SQLite's single writer lock every
-/// round trip inside a transaction holds up every other writer, so a refresh planned from the
-/// cache holds the lock for two of them (this and the commit). SQLite runs a script of
-/// statements, binding `$N` to the same argument in each, each later statement acting only if
-/// the first one pointed the session at the new child; PostgreSQL runs one statement whose
+/// round trip inside a transaction holds up every other writer, so on SQLite the rotations
+/// planned from the cache are written as scripts, several to a transaction (see
+/// `sessions::batch`). SQLite runs a script of statements, binding `$N` to the same argument
+/// in each, each later statement acting only if the first one pointed the session at the new
+/// child; PostgreSQL runs one statement whose
 /// data-modifying `WITH` parts all hang on the guarded session update. It returns the child's
 /// `jti` when the guard held, and nothing when it failed (someone changed the session first).
 ///
@@ -228,7 +229,7 @@ impl Dialect for Sqlite {
 /// statement's count for `BEGIN` and `COMMIT`). SQLite has one writer at a time, and a transaction
 /// driven from here holds that lock across round trips to the connection's thread (and across
 /// whatever else this worker thread is busy with in between); a script holds it only while the
-/// connection's thread runs it. A script cut short (an error, or the request that awaited it
+/// connection's thread runs it. A script cut short (an error, or the task that awaited it
 /// dropped) may leave its transaction open: that connection is rolled back or closed, never
 /// handed back to the pool as it is.
 pub(crate) async fn run_alone<'q>(

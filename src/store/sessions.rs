@@ -8,7 +8,8 @@
 //! two, never interleave. The same transaction announces the change (see [`backend::Announce`]).
 //! The one exception is the common refresh, planned from the cached lineage: its first statement
 //! is the guarded write itself, which bumps `version` only if it is still the version cached, and
-//! otherwise writes nothing and leaves the refresh to the locking path.
+//! otherwise writes nothing and leaves the refresh to the locking path. On SQLite those guarded
+//! writes are committed several at a time ([`batch`]), each with its own guard.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
