@@ -12,7 +12,7 @@ use time::Duration;
 use crate::helpers::{DEMO_PASSWORD, DEMO_USER, TestApp, set_cookies, spawn};
 
 /// Another connection (as another process would) takes SQLite's write lock and holds it.
-async fn lock_the_database(app: &TestApp) -> sqlx::SqliteConnection {
+pub async fn lock_the_database(app: &TestApp) -> sqlx::SqliteConnection {
     let mut other = sqlx::SqliteConnection::connect(app.setting("DATABASE_URL"))
         .await
         .unwrap();

@@ -7,25 +7,13 @@ use std::time::{Duration as StdDuration, Instant};
 
 use futures_util::future::join_all;
 use reqwest::{StatusCode, header};
-use sqlx::Connection;
 use time::Duration;
 
+use crate::faults::lock_the_database;
 use crate::helpers::{Jar, TestApp, WITH_METRICS, metric, set_cookies, sid, spawn_with};
 
 /// Past the access token's lifetime, well inside the refresh token's.
 const ACCESS_EXPIRED: Duration = Duration::seconds(24 * 3600 + 1);
-
-/// Another connection takes SQLite's write lock (as another process would) and holds it.
-async fn hold_the_write_lock(app: &TestApp) -> sqlx::SqliteConnection {
-    let mut other = sqlx::SqliteConnection::connect(app.setting("DATABASE_URL"))
-        .await
-        .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
-    other
-}
 
 /// Waits until `n` rotations are queued or being written.
 async fn until_waiting(app: &TestApp, n: f64) {
@@ -41,6 +29,19 @@ async fn until_waiting(app: &TestApp, n: f64) {
         );
         tokio::time::sleep(StdDuration::from_millis(5)).await;
     }
+}
+
+/// `n` kept sessions, each read once so the server has it in its cache: a refresh of a cached
+/// session needs no connection from the pool before it joins the queue (while the lock is held,
+/// the pool's connections may all be waiting on it with "last seen" writes).
+async fn cached_sessions(app: &TestApp, n: usize) -> Vec<Jar> {
+    let mut jars = Vec::new();
+    for _ in 0..n {
+        let jar = app.logged_in(true).await;
+        assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
+        jars.push(jar);
+    }
+    jars
 }
 
 async fn lineage_states(app: &TestApp, jar: &Jar) -> Vec<String> {
@@ -59,17 +60,15 @@ async fn lineage_states(app: &TestApp, jar: &Jar) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_sessions_rotating_at_once_share_a_commit_and_keep_their_own_outcomes() {
-    let app = spawn_with(&[WITH_METRICS]).await;
-    let mut jars = Vec::new();
-    for _ in 0..8 {
-        jars.push(app.logged_in(true).await);
-    }
+    // The longest wait allowed, so the first rotation's batch outwaits the others' arrival.
+    let app = spawn_with(&[WITH_METRICS, ("DATABASE_BUSY_TIMEOUT", "5s")]).await;
+    let mut jars = cached_sessions(&app, 8).await;
     // A second tab of the first session, with the same cookies: its rotation is planned from
     // the same cached version, so in the batch its guard fails and it takes the locked path.
     let second_tab = jars[0].clone();
     app.advance(ACCESS_EXPIRED);
 
-    let mut lock = hold_the_write_lock(&app).await;
+    let mut lock = lock_the_database(&app).await;
     let requests = jars
         .iter()
         .chain([&second_tab])
@@ -116,13 +115,10 @@ async fn many_sessions_rotating_at_once_share_a_commit_and_keep_their_own_outcom
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_that_cannot_be_written_fails_each_rotation_with_503_and_loses_nothing() {
     let app = spawn_with(&[WITH_METRICS, ("DATABASE_BUSY_TIMEOUT", "300ms")]).await;
-    let mut jars = Vec::new();
-    for _ in 0..4 {
-        jars.push(app.logged_in(true).await);
-    }
+    let jars = cached_sessions(&app, 4).await;
     app.advance(ACCESS_EXPIRED);
 
-    let mut lock = hold_the_write_lock(&app).await;
+    let mut lock = lock_the_database(&app).await;
     let started = Instant::now();
     let answers = join_all(jars.iter().map(|jar| app.userinfo(jar))).await;
     for (i, answer) in answers.iter().enumerate() {
