@@ -1,11 +1,11 @@
 -- The lineage is only ever looked up within one session (by `jti`, or by the presented token's
--- fingerprint and `jti`), so its only index is `(session_id, jti)`. The table was indexed three
--- times over (the fingerprint as primary key, a unique `jti`, and `session_id`), and each index
--- put one more page, at a random place in its tree, into every rotation's commit. Rows stay in
--- the table's insertion order, so a rotation's new row and the rows it retires or confirms (the
--- session's latest) share the last pages with every other rotation of the same commit.
--- Fingerprints and `jti`s are random 256- and 128-bit values: nothing relied on the uniqueness
--- the old indexes checked.
+-- fingerprint among the session's few rows), so its only index is `(session_id, jti)`. The
+-- table was indexed three times over (the fingerprint as primary key, a unique `jti`, and
+-- `session_id`), and each index put one more page, at a random place in its tree, into every
+-- rotation's commit. Rows stay in the table's insertion order, so a rotation's new row and the
+-- rows it retires or confirms (the session's latest) share the last pages with every other
+-- rotation of the same commit. Fingerprints and `jti`s are random 256- and 128-bit values:
+-- nothing relied on the uniqueness the old indexes checked.
 
 CREATE TABLE refresh_lineage_new (
     fingerprint  TEXT    NOT NULL,

@@ -120,16 +120,15 @@ struct Locked {
 }
 
 /// [`LOCK_SESSION`] for a refresh: also reads what the lineage knows of the presented token
-/// (`$3` its fingerprint and `$4` its `jti`; `NULL` for none), in the same round trip.
+/// (`$3`, its fingerprint; `NULL` for none), in the same round trip. By fingerprint, not by the
+/// token's `jti` claim: a token from before the lineage was stored with its fingerprint as its
+/// `jti`, and the demos present a token whose claims the request did not verify.
 const LOCK_FOR_REFRESH: &str = "UPDATE sessions SET version = version + 1 \
      WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 \
      RETURNING version, refresh_current, refresh_pending, refresh_pending_ms, \
-     (SELECT jti FROM refresh_lineage WHERE session_id = $1 AND jti = $4 AND fingerprint = $3) \
-        AS presented_jti, \
-     (SELECT state FROM refresh_lineage WHERE session_id = $1 AND jti = $4 AND fingerprint = $3) \
-        AS presented_state, \
-     (SELECT ended_ms FROM refresh_lineage WHERE session_id = $1 AND jti = $4 AND fingerprint = $3) \
-        AS presented_ended_ms";
+     (SELECT jti FROM refresh_lineage WHERE fingerprint = $3 AND session_id = $1) AS presented_jti, \
+     (SELECT state FROM refresh_lineage WHERE fingerprint = $3 AND session_id = $1) AS presented_state, \
+     (SELECT ended_ms FROM refresh_lineage WHERE fingerprint = $3 AND session_id = $1) AS presented_ended_ms";
 
 #[derive(sqlx::FromRow)]
 struct LockedForRefresh {
@@ -590,7 +589,6 @@ impl SessionStore {
                 .bind(sid)
                 .bind(now)
                 .bind(presented.map(|p| p.fingerprint))
-                .bind(presented.map(|p| p.jti))
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some(found) = found else {
