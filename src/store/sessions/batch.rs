@@ -14,7 +14,8 @@
 //! Each rotation keeps its own guard ([`super::backend::Dialect::ROTATE`]), so one whose
 //! session changed writes nothing while the others in its batch go on. If the script fails
 //! (the file is locked, read-only or full), nothing of the batch is written, and every rotation
-//! in it gets an error of the same kind (503 for all of them when the database is unavailable).
+//! in it gets an error of the same kind (503 for all of them when the database is unavailable),
+//! as does every rotation queued behind it meanwhile.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -118,6 +119,62 @@ pub(super) struct Batcher {
     pub(super) counters: BatchCounters,
 }
 
+/// The one task writing batches; while it exists, `running` is up.
+struct Draining {
+    batcher: Arc<Batcher>,
+    /// Set when the task ends by finding the queue empty (the flag is then already settled).
+    finished: bool,
+    /// Rotations in the batch being written.
+    in_flight: u64,
+}
+
+impl Draining {
+    async fn drain(mut self) {
+        let batcher = self.batcher.clone();
+        loop {
+            let jobs: Vec<Job> = {
+                let mut queue = batcher.lock_queue();
+                let n = queue.len().min(MAX_BATCH);
+                queue.drain(..n).collect()
+            };
+            if jobs.is_empty() {
+                batcher.running.store(false, Ordering::SeqCst);
+                // A rotation queued after the queue was found empty but before the flag went
+                // down saw a writer running and started none: look once more. If another task
+                // has started meanwhile, the flag is its own now.
+                if batcher.lock_queue().is_empty() || batcher.running.swap(true, Ordering::SeqCst)
+                {
+                    self.finished = true;
+                    return;
+                }
+                continue;
+            }
+            self.in_flight = jobs.len() as u64;
+            batcher.write_batch(jobs).await;
+            self.in_flight = 0;
+        }
+    }
+}
+
+impl Drop for Draining {
+    /// Cut short (its worker stopped): nothing writes any more, so the rotations still queued
+    /// are answered now (503) rather than left waiting for the next rotation to start a task.
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        // The batch being written went down with the task: its requests hear so from their
+        // dropped answers.
+        let stranded: Vec<Job> = self.batcher.lock_queue().drain(..).collect();
+        self.batcher.running.store(false, Ordering::SeqCst);
+        self.batcher.counters.waiting.fetch_sub(
+            self.in_flight + stranded.len() as u64,
+            Ordering::Relaxed,
+        );
+        self.batcher.fail(stranded, &sqlx::Error::WorkerCrashed);
+    }
+}
+
 impl Batcher {
     /// A writer beside `pool`, on the same file with the same settings. It connects on first
     /// use.
@@ -143,7 +200,14 @@ impl Batcher {
         self.lock_queue().push(Job { rotation, reply });
         if !self.running.swap(true, Ordering::SeqCst) {
             // Spawned, not awaited here: a request that goes away must not cut a batch short.
-            tokio::spawn(self.clone().drain());
+            // The guard is made before the task, so it goes down with the task even if the
+            // task is dropped before it first runs (its worker stopping).
+            let draining = Draining {
+                batcher: self.clone(),
+                finished: false,
+                in_flight: 0,
+            };
+            tokio::spawn(draining.drain());
         }
         answer.await.unwrap_or(Err(sqlx::Error::WorkerCrashed))
     }
@@ -152,34 +216,6 @@ impl Batcher {
         // A job is only ever pushed or taken under the lock: a panic elsewhere cannot leave
         // the queue half changed.
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    async fn drain(self: Arc<Self>) {
-        /// Lets a later rotation start a writer again if this task ends in any way.
-        struct Idle<'a>(&'a AtomicBool);
-        impl Drop for Idle<'_> {
-            fn drop(&mut self) {
-                self.0.store(false, Ordering::SeqCst);
-            }
-        }
-        let _idle = Idle(&self.running);
-        loop {
-            let jobs: Vec<Job> = {
-                let mut queue = self.lock_queue();
-                let n = queue.len().min(MAX_BATCH);
-                queue.drain(..n).collect()
-            };
-            if jobs.is_empty() {
-                self.running.store(false, Ordering::SeqCst);
-                // A rotation queued after the queue was found empty but before the flag went
-                // down saw a writer running and started none: look once more.
-                if self.lock_queue().is_empty() || self.running.swap(true, Ordering::SeqCst) {
-                    return;
-                }
-                continue;
-            }
-            self.write_batch(jobs).await;
-        }
     }
 
     async fn write_batch(&self, jobs: Vec<Job>) {
@@ -218,13 +254,28 @@ impl Batcher {
                 drop(rotations);
                 let mut jobs = jobs.into_iter();
                 let first = jobs.next();
-                for job in jobs {
-                    let _ = job.reply.send(Err(shared(&e)));
+                self.fail(jobs.collect(), &e);
+                // Whatever queued while this batch waited would wait on the same lock (or the
+                // same full disk) for as long again: it gets the same answer now, so no request
+                // waits more than one busy timeout for its 503.
+                if is_unavailable(&e) {
+                    let queued: Vec<Job> = self.lock_queue().drain(..).collect();
+                    self.counters
+                        .waiting
+                        .fetch_sub(queued.len() as u64, Ordering::Relaxed);
+                    self.fail(queued, &e);
                 }
                 if let Some(job) = first {
                     let _ = job.reply.send(Err(e));
                 }
             }
+        }
+    }
+
+    /// Answers `jobs` with an error of the same kind as `e`.
+    fn fail(&self, jobs: Vec<Job>, e: &sqlx::Error) {
+        for job in jobs {
+            let _ = job.reply.send(Err(shared(e)));
         }
     }
 }
@@ -277,6 +328,54 @@ fn renumber(sql: &str, offset: usize) -> String {
 mod tests {
     use super::*;
 
+    fn sample() -> Queued {
+        Queued {
+            sid: "s".into(),
+            now_ms: 1,
+            now: 0,
+            plan: RefreshPlan::ConfirmThenIssueChild,
+            current: Some("c".into()),
+            pending: Some("p".into()),
+            read_version: 3,
+            presented: Some(("f".into(), "p".into())),
+            child_fingerprint: "cf".into(),
+            child_jti: "cj".into(),
+            child_issued_ms: 1,
+            child_expires_at: 2,
+        }
+    }
+
+    /// A writer task dropped before it ran (its worker stopping) answers what was queued, with
+    /// a 503's kind of error, and lets the next rotation start another.
+    #[tokio::test]
+    async fn a_writer_dropped_unrun_answers_the_queue_and_lets_another_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = SqlitePoolOptions::new().connect_lazy_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(dir.path().join("t.db"))
+                .create_if_missing(true),
+        );
+        let batcher = Batcher::beside(&pool);
+        let (reply, answer) = oneshot::channel();
+        batcher.counters.waiting.fetch_add(1, Ordering::Relaxed);
+        batcher.lock_queue().push(Job {
+            rotation: sample(),
+            reply,
+        });
+        batcher.running.store(true, Ordering::SeqCst);
+        let unrun = Draining {
+            batcher: batcher.clone(),
+            finished: false,
+            in_flight: 0,
+        }
+        .drain();
+        drop(unrun);
+        let e = answer.await.unwrap().unwrap_err();
+        assert!(is_unavailable(&e), "{e}");
+        assert!(!batcher.running.load(Ordering::SeqCst));
+        assert_eq!(batcher.counters.waiting.load(Ordering::Relaxed), 0);
+    }
+
     fn highest_parameter(sql: &str) -> usize {
         sql.split('$')
             .skip(1)
@@ -299,5 +398,18 @@ mod tests {
             assert_eq!(sql.matches("RETURNING jti").count(), size);
             assert!(sql.starts_with("BEGIN IMMEDIATE; ") && sql.ends_with("; COMMIT"));
         }
+    }
+
+    /// `bind_rotation!` binds as many values as the script numbers: otherwise every later copy
+    /// in a batch would read its neighbour's values.
+    #[test]
+    fn a_rotation_binds_exactly_its_parameters() {
+        use sqlx::{Arguments, Execute};
+        let queued = sample();
+        let r = queued.rotation();
+        let (drop_pending, confirmed) = r.flags();
+        let mut query = bind_rotation!(sqlx::query::<sqlx::Sqlite>(""), &r, drop_pending, confirmed);
+        let arguments = query.take_arguments().unwrap().unwrap();
+        assert_eq!(arguments.len(), PARAMS);
     }
 }
