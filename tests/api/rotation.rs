@@ -599,3 +599,34 @@ async fn ended_sessions_and_expired_tokens_are_pruned() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// A refresh token issued before the lineage existed was stored with its fingerprint standing in
+/// for its `jti` (SQLite's migration 2): it is still placed, by its fingerprint, and rotates.
+#[tokio::test]
+async fn a_token_from_before_the_lineage_is_placed_by_its_fingerprint() {
+    let app = spawn().await;
+    let mut jar = app.logged_in(true).await;
+    let sid = sid(&jar);
+    app.sql_exec(
+        "UPDATE refresh_lineage SET jti = fingerprint WHERE session_id = $1",
+        &[&sid],
+    )
+    .await;
+    app.sql_exec(
+        "UPDATE sessions SET refresh_current = \
+         (SELECT fingerprint FROM refresh_lineage WHERE session_id = $1) WHERE id = $1",
+        &[&sid],
+    )
+    .await;
+
+    app.advance(access_expired());
+    refresh_and_keep(&app, &mut jar).await;
+    let mut states = lineage_states(&app, &jar).await;
+    states.sort();
+    assert_eq!(states, ["current", "pending"]);
+    // The child is an ordinary one: the next request confirms it.
+    assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
+    let mut states = lineage_states(&app, &jar).await;
+    states.sort();
+    assert_eq!(states, ["current", "retired"]);
+}
