@@ -134,7 +134,12 @@ mod tests {
         ] {
             sqlx::query(sql).execute(&pool).await.unwrap();
         }
-        migrator(Backend::Sqlite).await.unwrap().run(&pool).await.unwrap();
+        migrator(Backend::Sqlite)
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
 
         /// fingerprint, jti, parent, state, ended
         type Row = (String, String, Option<String>, String, Option<i64>);
@@ -149,7 +154,13 @@ mod tests {
             rows,
             [
                 ("f1".into(), "j1".into(), None, "retired".into(), Some(2000)),
-                ("f2".into(), "j2".into(), Some("j1".into()), "current".into(), None),
+                (
+                    "f2".into(),
+                    "j2".into(),
+                    Some("j1".into()),
+                    "current".into(),
+                    None
+                ),
             ]
         );
         let indexes: Vec<String> = sqlx::query_scalar(

@@ -81,7 +81,10 @@ async fn many_sessions_rotating_at_once_share_a_commit_and_keep_their_own_outcom
 
     for (i, answer) in answers.iter().enumerate() {
         assert_eq!(answer.status(), StatusCode::OK, "request {i}");
-        assert!(set_cookies(answer).contains_key("access_jwt"), "request {i}");
+        assert!(
+            set_cookies(answer).contains_key("access_jwt"),
+            "request {i}"
+        );
     }
     // Each of the other sessions has its own child, pending until the client uses it.
     for jar in &jars[1..] {

@@ -142,8 +142,7 @@ impl Draining {
                 // A rotation queued after the queue was found empty but before the flag went
                 // down saw a writer running and started none: look once more. If another task
                 // has started meanwhile, the flag is its own now.
-                if batcher.lock_queue().is_empty() || batcher.running.swap(true, Ordering::SeqCst)
-                {
+                if batcher.lock_queue().is_empty() || batcher.running.swap(true, Ordering::SeqCst) {
                     self.finished = true;
                     return;
                 }
@@ -167,10 +166,10 @@ impl Drop for Draining {
         // dropped answers.
         let stranded: Vec<Job> = self.batcher.lock_queue().drain(..).collect();
         self.batcher.running.store(false, Ordering::SeqCst);
-        self.batcher.counters.waiting.fetch_sub(
-            self.in_flight + stranded.len() as u64,
-            Ordering::Relaxed,
-        );
+        self.batcher
+            .counters
+            .waiting
+            .fetch_sub(self.in_flight + stranded.len() as u64, Ordering::Relaxed);
         self.batcher.fail(stranded, &sqlx::Error::WorkerCrashed);
     }
 }
@@ -391,7 +390,10 @@ mod tests {
     #[test]
     fn each_rotation_in_a_script_has_its_own_parameters() {
         assert_eq!(highest_parameter(backend::SQLITE_ROTATE), PARAMS);
-        assert_eq!(renumber("a = $1 AND b = $12; $3", 30), "a = $31 AND b = $42; $33");
+        assert_eq!(
+            renumber("a = $1 AND b = $12; $3", 30),
+            "a = $31 AND b = $42; $33"
+        );
         for size in [1, 2, 4, 8, 16, 32] {
             let sql = script(size);
             assert_eq!(highest_parameter(sql), size * PARAMS, "{size}");
@@ -408,7 +410,8 @@ mod tests {
         let queued = sample();
         let r = queued.rotation();
         let (drop_pending, confirmed) = r.flags();
-        let mut query = bind_rotation!(sqlx::query::<sqlx::Sqlite>(""), &r, drop_pending, confirmed);
+        let mut query =
+            bind_rotation!(sqlx::query::<sqlx::Sqlite>(""), &r, drop_pending, confirmed);
         let arguments = query.take_arguments().unwrap().unwrap();
         assert_eq!(arguments.len(), PARAMS);
     }
