@@ -183,8 +183,8 @@ impl Announce for Transaction<'_, Postgres> {
 /// planned from the cache are written as scripts, several to a transaction (see
 /// `sessions::batch`). SQLite runs a script of statements, binding `$N` to the same argument
 /// in each, each later statement acting only if the first one pointed the session at the new
-/// child; PostgreSQL runs one statement whose
-/// data-modifying `WITH` parts all hang on the guarded session update. It returns the child's
+/// child; PostgreSQL runs one statement whose data-modifying `WITH` parts all hang on the
+/// guarded session update. It returns the child's
 /// `jti` when the guard held, and nothing when it failed (someone changed the session first).
 ///
 /// `$1` session id, `$2` now (ms), `$3` drop the pending child?, `$4` the pending child's jti,

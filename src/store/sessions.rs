@@ -483,11 +483,11 @@ impl SessionStore {
 
     /// Records activity (for `/sessions`; now and then, not per request), in the background: a
     /// request served from the cache must neither wait for this write nor fail because the
-    /// database cannot take it now. It checks on the way that the cached copy is still the row's: the write only happens while the row has
-    /// the cached version and is not ended. Then the cached copy is renewed (its lifetime
-    /// starts again, rightly: it was just checked); otherwise it is dropped, and the next
-    /// request reads the session again. So a copy that missed a change lives at most
-    /// `SESSION_CACHE_TTL`, however busy the session.
+    /// database cannot take it now. It checks on the way that the cached copy is still the
+    /// row's: the write only happens while the row has the cached version and is not ended.
+    /// Then the cached copy is renewed (its lifetime starts again, rightly: it was just
+    /// checked); otherwise it is dropped, and the next request reads the session again. So a
+    /// copy that missed a change lives at most `SESSION_CACHE_TTL`, however busy the session.
     pub fn touch(&self, live: &LiveSession, now: i64) {
         let store = self.clone();
         let (sid, version) = (live.session.id.clone(), live.version);

@@ -130,8 +130,8 @@ struct Draining {
 
 impl Draining {
     async fn drain(mut self) {
-        let batcher = self.batcher.clone();
         loop {
+            let batcher = &self.batcher;
             let jobs: Vec<Job> = {
                 let mut queue = batcher.lock_queue();
                 let n = queue.len().min(MAX_BATCH);
@@ -149,7 +149,7 @@ impl Draining {
                 continue;
             }
             self.in_flight = jobs.len() as u64;
-            batcher.write_batch(jobs).await;
+            self.batcher.write_batch(jobs).await;
             self.in_flight = 0;
         }
     }
