@@ -356,6 +356,31 @@ impl TestApp {
         self.get("/userinfo", jar, false).await
     }
 
+    /// Asks `/userinfo` with `jar` every 2 ms, running `before_each` before each request, until
+    /// it is refused (401), and returns how long after `since` that was. Fails once `within` has
+    /// passed: `what` says what was still being served.
+    pub async fn userinfo_until_refused(
+        &self,
+        jar: &Jar,
+        since: std::time::Instant,
+        within: std::time::Duration,
+        what: &str,
+        before_each: impl Fn(),
+    ) -> std::time::Duration {
+        loop {
+            before_each();
+            if self.userinfo(jar).await.status() == StatusCode::UNAUTHORIZED {
+                return since.elapsed();
+            }
+            assert!(
+                since.elapsed() < within,
+                "{what}: still served {:?} after",
+                since.elapsed()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    }
+
     /// The value this server was started with for setting `name` (e.g. `DATABASE_URL`).
     pub fn setting(&self, name: &str) -> &str {
         self.settings

@@ -358,17 +358,14 @@ async fn a_change_the_cache_never_heard_of_is_seen_within_its_lifetime() {
         StatusCode::OK,
         "served from memory meanwhile: the staleness the lifetime bounds"
     );
-    loop {
-        if app.userinfo(&jar).await.status() == StatusCode::UNAUTHORIZED {
-            break;
-        }
-        assert!(
-            ended_at.elapsed() < std::time::Duration::from_millis(1500),
-            "still served {:?} after the change",
-            ended_at.elapsed()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    app.userinfo_until_refused(
+        &jar,
+        ended_at,
+        std::time::Duration::from_millis(1500),
+        "a session ended behind the cache's back",
+        || {},
+    )
+    .await;
 }
 
 /// A busy session is touched (its last-seen time written) every minute; that write checks the
@@ -381,17 +378,13 @@ async fn touching_a_busy_session_never_keeps_a_stale_copy_alive() {
     assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
     let ended_at = std::time::Instant::now();
     end_behind_the_servers_back(&app, &jar).await;
-    loop {
-        // A minute passes between requests: each one touches the session.
-        app.advance(time::Duration::seconds(61));
-        if app.userinfo(&jar).await.status() == StatusCode::UNAUTHORIZED {
-            break;
-        }
-        assert!(
-            ended_at.elapsed() < std::time::Duration::from_millis(1500),
-            "a stale copy kept alive by touches for {:?}",
-            ended_at.elapsed()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    // A minute passes between requests: each one touches the session.
+    app.userinfo_until_refused(
+        &jar,
+        ended_at,
+        std::time::Duration::from_millis(1500),
+        "a stale copy kept alive by touches",
+        || app.advance(time::Duration::seconds(61)),
+    )
+    .await;
 }
