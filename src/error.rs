@@ -59,11 +59,62 @@ pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 /// Seconds a client is asked to wait when the password queue is full.
 pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
 
+/// SQLite extended result codes, by their primary code (`code & 0xff`), that mean the file is
+/// busy, locked, read-only, full or unreadable right now: not a bug, and not the client's fault.
+const SQLITE_UNAVAILABLE: [i64; 7] = [
+    5,  // SQLITE_BUSY
+    6,  // SQLITE_LOCKED
+    8,  // SQLITE_READONLY
+    10, // SQLITE_IOERR
+    13, // SQLITE_FULL
+    14, // SQLITE_CANTOPEN
+    15, // SQLITE_PROTOCOL
+];
+
+/// PostgreSQL SQLSTATE classes and codes that mean the server cannot serve us right now.
+fn postgres_unavailable(state: &str) -> bool {
+    matches!(
+        &state[..state.len().min(2)],
+        "08" // connection exception
+        | "53" // insufficient resources (disk full, too many connections)
+        | "57" // operator intervention: shutdown, restart, statement timeout, cannot connect now
+        | "58" // system error (I/O)
+    ) || matches!(
+        state,
+        "40001" // serialization failure
+        | "40P01" // deadlock detected
+        | "55P03" // lock not available (lock_timeout)
+        | "25006" // read-only transaction (a standby)
+    )
+}
+
+/// Whether a database error means "unavailable" (answer 503 and try again later) rather than a
+/// bug in our queries (500).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            if let Ok(sqlite) = code.parse::<i64>() {
+                SQLITE_UNAVAILABLE.contains(&(sqlite & 0xff))
+            } else {
+                postgres_unavailable(code)
+            }
+        }
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     /// A database that is locked, full, read-only or unreachable is not our bug and not the
     /// client's: 503. Anything else from the database is a bug: 500.
     fn from(e: sqlx::Error) -> Self {
-        if crate::store::is_unavailable(&e) {
+        if is_unavailable(&e) {
             Self::Unavailable(e.into())
         } else {
             Self::internal(e)
@@ -133,5 +184,22 @@ impl ResponseError for AppError {
         };
         response.extensions_mut().insert(ErrorMessage(message));
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_postgres_states() {
+        for state in [
+            "08006", "57P01", "57P03", "57014", "53100", "55P03", "40001",
+        ] {
+            assert!(postgres_unavailable(state), "{state}");
+        }
+        for state in ["23505", "42601", "22P02"] {
+            assert!(!postgres_unavailable(state), "{state}");
+        }
     }
 }

@@ -11,4 +11,5 @@ pub mod metrics;
 pub mod ops;
 pub mod stateless;
 pub mod store;
+pub mod vocab;
 pub mod web;

@@ -18,6 +18,7 @@ use metrics_exporter_prometheus::{
 
 use crate::store::invalidation::ListenerHealth;
 use crate::store::sessions::{BatchCounters, CacheCounters, EndCause};
+use crate::vocab::Event;
 
 pub const LOGINS: &str = "jwt_lab_logins_total";
 pub const REFRESHES: &str = "jwt_lab_refreshes_total";
@@ -65,6 +66,30 @@ const END_CAUSES: [&str; 6] = [
     "reuse",
     "expiry",
 ];
+
+/// Which of [`REFRESH_OUTCOMES`] an event of the timeline counts as, if any. Every event is
+/// named, so a new one cannot go uncounted by accident.
+fn refresh_outcome(event: Event) -> Option<usize> {
+    match event {
+        Event::RefreshRotated => Some(0),
+        Event::RefreshGrace => Some(1),
+        Event::RefreshConfirmed => Some(2),
+        Event::ReuseDetected => Some(3),
+        Event::BranchDropped => Some(4),
+        Event::RefreshReissued => Some(5),
+        Event::AccessVerified
+        | Event::AccessMissing
+        | Event::AccessExpired
+        | Event::AccessInvalid
+        | Event::RefreshVerified
+        | Event::RefreshMissing
+        | Event::RefreshExpired
+        | Event::RefreshInvalid
+        | Event::Refreshed
+        | Event::SessionRevoked
+        | Event::SessionEnded => None,
+    }
+}
 
 pub struct Metrics {
     recorder: PrometheusRecorder,
@@ -215,23 +240,16 @@ impl Metrics {
         self.ended[5].increment(how_many);
     }
 
-    /// Counts the refresh steps a request's timeline records (its stable event names): the
-    /// timeline is the one place that says what happened.
-    pub fn flow<'a>(&self, events: impl IntoIterator<Item = &'a str>) {
+    /// Counts the refresh steps a request's timeline records: the timeline is the one place
+    /// that says what happened.
+    pub fn flow(&self, events: impl IntoIterator<Item = Event>) {
         for event in events {
-            let outcome = match event {
-                "refresh-rotated" => 0,
-                "refresh-grace" => 1,
-                "refresh-confirmed" => 2,
-                "reuse-detected" => {
-                    self.session_ended(EndCause::Reuse, 1);
-                    3
-                }
-                "branch-dropped" => 4,
-                "refresh-reissued" => 5,
-                _ => continue,
-            };
-            self.refreshes[outcome].increment(1);
+            if event == Event::ReuseDetected {
+                self.session_ended(EndCause::Reuse, 1);
+            }
+            if let Some(outcome) = refresh_outcome(event) {
+                self.refreshes[outcome].increment(1);
+            }
         }
     }
 
@@ -294,7 +312,7 @@ mod tests {
         m.login(LoginOutcome::Ok);
         m.login(LoginOutcome::Failed);
         m.login(LoginOutcome::Failed);
-        m.flow(["access-expired", "refresh-rotated"]);
+        m.flow([Event::AccessExpired, Event::RefreshRotated]);
         m.request(Some("/userinfo"), 200, 0.0003);
         m.request(Some("/no/such/template"), 404, 0.0001);
         let batches = BatchCounters::default();

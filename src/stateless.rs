@@ -22,6 +22,7 @@ use crate::auth::cookies::{self, ACCESS_COOKIE};
 use crate::auth::tokens::{Jwks, TokenKind, Verified, Verifier};
 use crate::clock::SharedClock;
 use crate::config::{ConfigError, MIN_SECRET_BYTES};
+use crate::vocab::Rule;
 
 /// Where the verifier's keys come from.
 #[derive(Clone, Debug)]
@@ -286,10 +287,11 @@ async fn profile(req: HttpRequest, state: web::Data<VerifierState>) -> HttpRespo
                     verified_by_signature_alone: true,
                 })
         }
-        Verified::Expired(claims) => {
-            refusal("expiry", format!("expired {}s ago", now - claims.exp))
-        }
-        Verified::Invalid(why) => refusal(why.rule(), why.to_string()),
+        Verified::Expired(claims) => refusal(
+            Rule::Expiry.as_str(),
+            format!("expired {}s ago", now - claims.exp),
+        ),
+        Verified::Invalid(why) => refusal(why.rule().as_str(), why.to_string()),
     }
 }
 

@@ -18,20 +18,21 @@ use crate::store::sessions::{
     Confirmation, EndCause, LiveSession, NewRefresh, PresentedRefresh, RefreshOutcome, Session,
 };
 use crate::store::users::User;
+use crate::vocab::Event;
 
 /// One step the server took, with a stable name (`data-event` in the page) and a detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowEvent {
-    pub name: &'static str,
+    pub name: Event,
     pub detail: Option<String>,
 }
 
 impl FlowEvent {
-    fn new(name: &'static str) -> Self {
+    fn new(name: Event) -> Self {
         Self { name, detail: None }
     }
 
-    fn with(name: &'static str, detail: impl Into<String>) -> Self {
+    fn with(name: Event, detail: impl Into<String>) -> Self {
         Self {
             name,
             detail: Some(detail.into()),
@@ -260,46 +261,35 @@ fn check(
     events: &mut Vec<FlowEvent>,
 ) -> (TokenState, Option<Claims>) {
     let prefix = kind.as_str();
+    let [missing, verified, expired, invalid] = match kind {
+        TokenKind::Access => [
+            Event::AccessMissing,
+            Event::AccessVerified,
+            Event::AccessExpired,
+            Event::AccessInvalid,
+        ],
+        TokenKind::Refresh => [
+            Event::RefreshMissing,
+            Event::RefreshVerified,
+            Event::RefreshExpired,
+            Event::RefreshInvalid,
+        ],
+    };
     let (token_state, claims, event) = match raw.map(|t| state.tokens.verify(kind, t, now)) {
-        None => (
-            TokenState::Missing,
-            None,
-            FlowEvent::new(event_name(kind, "missing")),
-        ),
-        Some(Verified::Valid(c)) => (
-            TokenState::Valid,
-            Some(c),
-            FlowEvent::new(event_name(kind, "verified")),
-        ),
+        None => (TokenState::Missing, None, FlowEvent::new(missing)),
+        Some(Verified::Valid(c)) => (TokenState::Valid, Some(c), FlowEvent::new(verified)),
         Some(Verified::Expired(c)) => {
             let detail = format!("{prefix} token expired {}s ago", now - c.exp);
-            (
-                TokenState::Expired,
-                None,
-                FlowEvent::with(event_name(kind, "expired"), detail),
-            )
+            (TokenState::Expired, None, FlowEvent::with(expired, detail))
         }
         Some(Verified::Invalid(why)) => (
             TokenState::Invalid,
             None,
-            FlowEvent::with(event_name(kind, "invalid"), why.to_string()),
+            FlowEvent::with(invalid, why.to_string()),
         ),
     };
     events.push(event);
     (token_state, claims)
-}
-
-fn event_name(kind: TokenKind, what: &str) -> &'static str {
-    match (kind, what) {
-        (TokenKind::Access, "missing") => "access-missing",
-        (TokenKind::Access, "verified") => "access-verified",
-        (TokenKind::Access, "expired") => "access-expired",
-        (TokenKind::Access, _) => "access-invalid",
-        (TokenKind::Refresh, "missing") => "refresh-missing",
-        (TokenKind::Refresh, "verified") => "refresh-verified",
-        (TokenKind::Refresh, "expired") => "refresh-expired",
-        (TokenKind::Refresh, _) => "refresh-invalid",
-    }
 }
 
 /// What the request's tokens and session came to, carried from one step to the next.
@@ -352,7 +342,7 @@ pub async fn resolve(
     let decision = decide::decide(access_state, refresh_state, session_state);
     if let Decision::Reject { clear_cookies } = decision {
         if session_state == SessionState::Ended {
-            events.push(FlowEvent::new("session-ended"));
+            events.push(FlowEvent::new(Event::SessionEnded));
         }
         return Ok(Resolution::rejected(events, clear_cookies, false));
     }
@@ -414,7 +404,7 @@ async fn check_branch(request: &mut Request<'_>) -> Result<Result<bool, Resoluti
             // the cache can serve; the next request confirms instead.
             match Box::pin(state.sessions.confirm(&live, &jti, request.now_ms)).await {
                 Ok(Confirmation::Confirmed) => {
-                    request.events.push(FlowEvent::new("refresh-confirmed"));
+                    request.events.push(FlowEvent::new(Event::RefreshConfirmed));
                     Ok(Ok(true))
                 }
                 Ok(Confirmation::Nothing) => Ok(Ok(false)),
@@ -423,14 +413,14 @@ async fn check_branch(request: &mut Request<'_>) -> Result<Result<bool, Resoluti
                     Ok(Err(theft_refusal(std::mem::take(&mut request.events))))
                 }
                 Ok(Confirmation::SessionEnded) => {
-                    request.events.push(FlowEvent::new("session-ended"));
+                    request.events.push(FlowEvent::new(Event::SessionEnded));
                     Ok(Err(Resolution::rejected(
                         std::mem::take(&mut request.events),
                         true,
                         false,
                     )))
                 }
-                Err(e) if crate::store::is_unavailable(&e) => {
+                Err(e) if crate::error::is_unavailable(&e) => {
                     tracing::warn!(error = %e, "could not confirm a refresh token now; will on a later request");
                     Ok(Ok(false))
                 }
@@ -441,8 +431,8 @@ async fn check_branch(request: &mut Request<'_>) -> Result<Result<bool, Resoluti
 }
 
 fn theft_refusal(mut events: Vec<FlowEvent>) -> Resolution {
-    events.push(FlowEvent::new("reuse-detected"));
-    events.push(FlowEvent::new("session-revoked"));
+    events.push(FlowEvent::new(Event::ReuseDetected));
+    events.push(FlowEvent::new(Event::SessionRevoked));
     Resolution::rejected(events, true, true)
 }
 
@@ -511,9 +501,9 @@ async fn serve_and_reissue(mut request: Request<'_>) -> Result<Resolution, AppEr
     match outcome {
         RefreshOutcome::Issued { dropped, .. } => {
             if dropped.is_some() {
-                request.events.push(FlowEvent::new("branch-dropped"));
+                request.events.push(FlowEvent::new(Event::BranchDropped));
             }
-            request.events.push(FlowEvent::new("refresh-reissued"));
+            request.events.push(FlowEvent::new(Event::RefreshReissued));
             let claims = child.issued.claims.clone();
             let cookie = cookie_for(child.issued, request.now, true);
             Ok(authenticated(
@@ -527,7 +517,7 @@ async fn serve_and_reissue(mut request: Request<'_>) -> Result<Resolution, AppEr
         // Another tab asked a moment ago and its answer carries the new refresh token.
         RefreshOutcome::Grace { .. } => Ok(authenticated(request, access, None, None, None)),
         RefreshOutcome::SessionEnded => {
-            request.events.push(FlowEvent::new("session-ended"));
+            request.events.push(FlowEvent::new(Event::SessionEnded));
             Ok(Resolution::rejected(request.events, true, false))
         }
         RefreshOutcome::Theft(_) | RefreshOutcome::Unknown => {
@@ -565,10 +555,10 @@ async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppE
     let (rjti, new_refresh) = match outcome {
         RefreshOutcome::Issued { confirmed, dropped } => {
             if confirmed {
-                request.events.push(FlowEvent::new("refresh-confirmed"));
+                request.events.push(FlowEvent::new(Event::RefreshConfirmed));
             }
             if dropped.is_some() {
-                request.events.push(FlowEvent::new("branch-dropped"));
+                request.events.push(FlowEvent::new(Event::BranchDropped));
             }
             (Some(child.issued.claims.jti.clone()), Some(child.issued))
         }
@@ -579,13 +569,13 @@ async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppE
         }
         RefreshOutcome::Unknown => {
             request.events.push(FlowEvent::with(
-                "refresh-invalid",
+                Event::RefreshInvalid,
                 "this session never issued that refresh token",
             ));
             return Ok(Resolution::rejected(request.events, true, false));
         }
         RefreshOutcome::SessionEnded => {
-            request.events.push(FlowEvent::new("session-ended"));
+            request.events.push(FlowEvent::new(Event::SessionEnded));
             return Ok(Resolution::rejected(request.events, true, false));
         }
     };
@@ -596,13 +586,13 @@ async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppE
         now,
         rjti.as_deref(),
     )?;
-    request.events.push(FlowEvent::new("refreshed"));
+    request.events.push(FlowEvent::new(Event::Refreshed));
     request
         .events
         .push(FlowEvent::new(if new_refresh.is_some() {
-            "refresh-rotated"
+            Event::RefreshRotated
         } else {
-            "refresh-grace"
+            Event::RefreshGrace
         }));
     let refresh_claims = match &new_refresh {
         Some(issued) => Some(issued.claims.clone()),

@@ -39,6 +39,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{AccessKeys, Config, SecretPair};
 use crate::error::AppError;
+use crate::vocab::Rule;
 
 pub const ISSUER: &str = "jwt-cookie-lab";
 pub const AUDIENCE: &str = "jwt-cookie-lab:web";
@@ -102,20 +103,20 @@ pub enum Invalid {
 }
 
 impl Invalid {
-    /// The stable name of the check that refused the token (`data-rule` in the lab).
-    pub fn rule(self) -> &'static str {
+    /// The check that refused the token (`data-rule` in the lab).
+    pub fn rule(self) -> Rule {
         match self {
-            Invalid::TooLong => "size",
-            Invalid::Malformed => "structure",
-            Invalid::Algorithm => "algorithm",
-            Invalid::KeyInToken => "key-in-token",
-            Invalid::UnknownKey => "key-id",
-            Invalid::Signature => "signature",
-            Invalid::WrongKind => "type",
-            Invalid::Issuer => "issuer",
-            Invalid::Audience => "audience",
-            Invalid::NotYetValid => "not-before",
-            Invalid::Claims => "claims",
+            Invalid::TooLong => Rule::Size,
+            Invalid::Malformed => Rule::Structure,
+            Invalid::Algorithm => Rule::Algorithm,
+            Invalid::KeyInToken => Rule::KeyInToken,
+            Invalid::UnknownKey => Rule::KeyId,
+            Invalid::Signature => Rule::Signature,
+            Invalid::WrongKind => Rule::Type,
+            Invalid::Issuer => Rule::Issuer,
+            Invalid::Audience => Rule::Audience,
+            Invalid::NotYetValid => Rule::NotBefore,
+            Invalid::Claims => Rule::Claims,
         }
     }
 }
@@ -149,7 +150,7 @@ pub enum Verified {
 /// Where the checks of one verification are written down. Real requests use [`NoTrace`].
 pub trait Trace {
     /// `rule` passed (`true`) or refused the token (`false`); `detail` says what was seen.
-    fn step(&mut self, rule: &'static str, passed: bool, detail: String);
+    fn step(&mut self, rule: Rule, passed: bool, detail: String);
 
     /// Whether anything is listening (so callers can skip building details).
     fn wants(&self) -> bool {
@@ -162,7 +163,7 @@ pub struct NoTrace;
 
 impl Trace for NoTrace {
     #[inline(always)]
-    fn step(&mut self, _: &'static str, _: bool, _: String) {}
+    fn step(&mut self, _: Rule, _: bool, _: String) {}
 
     #[inline(always)]
     fn wants(&self) -> bool {
@@ -173,13 +174,13 @@ impl Trace for NoTrace {
 /// One recorded check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub passed: bool,
     pub detail: String,
 }
 
 impl Trace for Vec<Step> {
-    fn step(&mut self, rule: &'static str, passed: bool, detail: String) {
+    fn step(&mut self, rule: Rule, passed: bool, detail: String) {
         self.push(Step {
             rule,
             passed,
@@ -433,7 +434,7 @@ impl Verifier {
             return refused(trace, unreadable_header(token), String::new());
         };
         if wants {
-            trace.step("structure", true, String::new());
+            trace.step(Rule::Structure, true, String::new());
         }
         if header.jwk.is_some()
             || header.jku.is_some()
@@ -455,7 +456,7 @@ impl Verifier {
             return refused(trace, Invalid::UnknownKey, detail);
         };
         if wants {
-            trace.step("key-id", true, key.kid.clone());
+            trace.step(Rule::KeyId, true, key.kid.clone());
         }
         if header.alg != key.alg {
             let detail = if wants {
@@ -466,7 +467,7 @@ impl Verifier {
             return refused(trace, Invalid::Algorithm, detail);
         }
         if wants {
-            trace.step("algorithm", true, format!("{:?}", key.alg));
+            trace.step(Rule::Algorithm, true, format!("{:?}", key.alg));
         }
         let validation = match key.alg {
             Algorithm::EdDSA => &self.eddsa,
@@ -477,15 +478,15 @@ impl Verifier {
             Err(e) => return refused(trace, classify(e.kind()), String::new()),
         };
         if wants {
-            trace.step("signature", true, String::new());
-            trace.step("issuer", true, claims.iss.clone());
-            trace.step("audience", true, claims.aud.clone());
+            trace.step(Rule::Signature, true, String::new());
+            trace.step(Rule::Issuer, true, claims.iss.clone());
+            trace.step(Rule::Audience, true, claims.aud.clone());
         }
         if claims.typ != kind {
             return refused(trace, Invalid::WrongKind, claims.typ.as_str().to_owned());
         }
         if wants {
-            trace.step("type", true, kind.as_str().to_owned());
+            trace.step(Rule::Type, true, kind.as_str().to_owned());
         }
         if claims.nbf > now {
             return refused(trace, Invalid::NotYetValid, format!("nbf {}", claims.nbf));
@@ -493,7 +494,7 @@ impl Verifier {
         if claims.exp <= now {
             if wants {
                 trace.step(
-                    "expiry",
+                    Rule::Expiry,
                     false,
                     format!("expired {}s ago", now - claims.exp),
                 );
@@ -501,7 +502,7 @@ impl Verifier {
             return Verified::Expired(claims);
         }
         if wants {
-            trace.step("expiry", true, format!("{}s left", claims.exp - now));
+            trace.step(Rule::Expiry, true, format!("{}s left", claims.exp - now));
         }
         Verified::Valid(claims)
     }
@@ -1180,7 +1181,7 @@ mod tests {
             t.verify_traced(TokenKind::Access, &issued.token, NOW, &mut steps),
             Verified::Valid(_)
         ));
-        let rules: Vec<&str> = steps.iter().map(|s| s.rule).collect();
+        let rules: Vec<&str> = steps.iter().map(|s| s.rule.as_str()).collect();
         assert_eq!(
             rules,
             [
@@ -1203,6 +1204,6 @@ mod tests {
         );
         t.verify_traced(TokenKind::Access, &forged, NOW, &mut steps);
         let last = steps.last().unwrap();
-        assert_eq!((last.rule, last.passed), ("algorithm", false));
+        assert_eq!((last.rule.as_str(), last.passed), ("algorithm", false));
     }
 }

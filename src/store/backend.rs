@@ -14,6 +14,7 @@ use sqlx::{Postgres, Sqlite, Transaction};
 use super::Db;
 use super::invalidation::{CHANNEL, Invalidation};
 use crate::config::{Backend, Config, DatabaseSettings};
+use crate::error::is_unavailable;
 
 fn std_duration(d: time::Duration) -> Duration {
     d.try_into().unwrap_or(Duration::ZERO)
@@ -98,57 +99,6 @@ async fn connect_postgres(
             }
             Err(e) => return Err(e),
         }
-    }
-}
-
-/// SQLite extended result codes, by their primary code (`code & 0xff`), that mean the file is
-/// busy, locked, read-only, full or unreadable right now: not a bug, and not the client's fault.
-const SQLITE_UNAVAILABLE: [i64; 7] = [
-    5,  // SQLITE_BUSY
-    6,  // SQLITE_LOCKED
-    8,  // SQLITE_READONLY
-    10, // SQLITE_IOERR
-    13, // SQLITE_FULL
-    14, // SQLITE_CANTOPEN
-    15, // SQLITE_PROTOCOL
-];
-
-/// PostgreSQL SQLSTATE classes and codes that mean the server cannot serve us right now.
-fn postgres_unavailable(state: &str) -> bool {
-    matches!(
-        &state[..state.len().min(2)],
-        "08" // connection exception
-        | "53" // insufficient resources (disk full, too many connections)
-        | "57" // operator intervention: shutdown, restart, statement timeout, cannot connect now
-        | "58" // system error (I/O)
-    ) || matches!(
-        state,
-        "40001" // serialization failure
-        | "40P01" // deadlock detected
-        | "55P03" // lock not available (lock_timeout)
-        | "25006" // read-only transaction (a standby)
-    )
-}
-
-/// Whether a database error means "unavailable" (answer 503 and try again later) rather than a
-/// bug in our queries (500).
-pub fn is_unavailable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => {
-            let code = db.code();
-            let code = code.as_deref().unwrap_or_default();
-            if let Ok(sqlite) = code.parse::<i64>() {
-                SQLITE_UNAVAILABLE.contains(&(sqlite & 0xff))
-            } else {
-                postgres_unavailable(code)
-            }
-        }
-        _ => false,
     }
 }
 
@@ -504,17 +454,5 @@ mod tests {
         assert!(!is_503(e), "a constraint");
         let e = sqlx::query("SELEC 1").execute(&pool).await.unwrap_err();
         assert!(!is_503(e), "a syntax error");
-    }
-
-    #[test]
-    fn unavailable_postgres_states() {
-        for state in [
-            "08006", "57P01", "57P03", "57014", "53100", "55P03", "40001",
-        ] {
-            assert!(postgres_unavailable(state), "{state}");
-        }
-        for state in ["23505", "42601", "22P02"] {
-            assert!(!postgres_unavailable(state), "{state}");
-        }
     }
 }

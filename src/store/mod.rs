@@ -17,7 +17,8 @@ pub mod users;
 
 use sqlx::{PgPool, SqlitePool};
 
-pub use backend::{connect, is_unavailable};
+pub use crate::error::is_unavailable;
+pub use backend::connect;
 
 /// A pool of connections to one of the two backends.
 #[derive(Clone, Debug)]

@@ -19,56 +19,61 @@ use super::pages::{Chrome, chrome, private, render};
 use crate::auth::decide::{self, Branch};
 use crate::auth::guard::Authenticated;
 use crate::auth::state::AppState;
-use crate::auth::tokens::{self, Step, TokenKind, Verified};
+use crate::auth::tokens::{self, Claims, Step, TokenKind, Verified};
 use crate::config::{AccessKeys, TokenAlg};
 use crate::error::AppError;
 use crate::i18n::{Lang, describe_attack, describe_rule};
-
-/// Every attack, by its stable name (`data-attack`), in the order the page lists them.
-pub const ATTACKS: [&str; 16] = [
-    "unchanged",
-    "tamper-payload",
-    "alg-none",
-    "guessed-secret",
-    "hs512",
-    "public-key-as-secret",
-    "other-key",
-    "refresh-as-access",
-    "unknown-kid",
-    "jwk-header",
-    "jku-header",
-    "wrong-type",
-    "wrong-audience",
-    "expired",
-    "not-yet-valid",
-    "forged-session",
-];
+use crate::vocab::{Attack, Rule};
 
 /// Attacks that only make sense when access tokens are EdDSA.
-fn available(attack: &str, alg: TokenAlg) -> bool {
+fn available(attack: Attack, alg: TokenAlg) -> bool {
     match attack {
-        "public-key-as-secret" | "other-key" => alg == TokenAlg::EdDsa,
-        _ => ATTACKS.contains(&attack),
+        Attack::PublicKeyAsSecret | Attack::OtherKey => alg == TokenAlg::EdDsa,
+        _ => true,
+    }
+}
+
+/// What the lab's checks came to: every check passed, or the first that refused the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Accepted,
+    Refused(Rule),
+}
+
+impl Verdict {
+    /// `accepted` or `refused` (`data-verdict`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::Refused(_) => "refused",
+        }
+    }
+
+    /// The refusing rule's name, or `accepted` (`data-rule`).
+    pub fn rule_name(self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::Refused(rule) => rule.as_str(),
+        }
     }
 }
 
 pub struct AttackView {
-    pub name: &'static str,
+    pub name: Attack,
     pub title: &'static str,
     pub explanation: &'static str,
     pub chosen: bool,
 }
 
 pub struct StepView {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub passed: bool,
     pub meaning: &'static str,
     pub detail: String,
 }
 
 pub struct Outcome {
-    pub verdict: &'static str,
-    pub rule: &'static str,
+    pub verdict: Verdict,
     pub rule_meaning: &'static str,
     pub attack_title: &'static str,
     pub attack_explanation: &'static str,
@@ -168,107 +173,120 @@ fn apply_edits(header: &mut Map<String, Value>, payload: &mut Map<String, Value>
     }
 }
 
+/// The learner's own token, taken apart: header, payload, signature.
+fn parts_of(token: &str) -> (Map<String, Value>, Map<String, Value>, &str) {
+    let mut parts = token.splitn(3, '.');
+    let header = decode_part(parts.next().unwrap_or_default());
+    let payload = decode_part(parts.next().unwrap_or_default());
+    (header, payload, parts.next().unwrap_or_default())
+}
+
+/// The attack's own change to the header and payload (before the learner's edits).
+fn tamper(
+    attack: Attack,
+    header: &mut Map<String, Value>,
+    payload: &mut Map<String, Value>,
+    attacker: &ed25519_dalek::SigningKey,
+    now: i64,
+) {
+    let set = |map: &mut Map<String, Value>, key: &str, value: Value| {
+        map.insert(key.into(), value);
+    };
+    match attack {
+        Attack::TamperPayload => set(payload, "sub", json!("admin")),
+        Attack::ForgedSession => {
+            set(payload, "sub", json!("admin"));
+            set(payload, "sid", json!(tokens::new_id()));
+            payload.remove("rjti");
+        }
+        Attack::AlgNone => set(header, "alg", json!("none")),
+        Attack::Hs512 => set(header, "alg", json!("HS512")),
+        Attack::PublicKeyAsSecret | Attack::GuessedSecret => set(header, "alg", json!("HS256")),
+        Attack::UnknownKid => set(header, "kid", json!("a-000000000000")),
+        Attack::JwkHeader => {
+            let jwk = json!({"kty": "OKP", "crv": "Ed25519",
+                "x": URL_SAFE_NO_PAD.encode(attacker.verifying_key().to_bytes())});
+            set(header, "alg", json!("EdDSA"));
+            set(header, "jwk", jwk);
+        }
+        Attack::JkuHeader => {
+            set(header, "alg", json!("EdDSA"));
+            set(header, "jku", json!("https://attacker.example/jwks.json"));
+        }
+        Attack::WrongType => set(payload, "typ", json!("refresh")),
+        Attack::WrongAudience => set(payload, "aud", json!("another-service")),
+        Attack::Expired => {
+            set(payload, "iat", json!(now - 3600));
+            set(payload, "nbf", json!(now - 3600));
+            set(payload, "exp", json!(now - 60));
+        }
+        Attack::NotYetValid => {
+            set(payload, "nbf", json!(now + 3600));
+            set(payload, "exp", json!(now + 7200));
+        }
+        Attack::Unchanged | Attack::OtherKey | Attack::RefreshAsAccess => {}
+    }
+}
+
 /// Builds the attack's token from the learner's own.
 fn forge(
     state: &AppState,
     auth: &Authenticated,
-    attack: &str,
+    attack: Attack,
     edits: &Edits,
     now: i64,
 ) -> Result<String, AppError> {
     let original = auth.access_token.as_str();
-    let mut parts = original.splitn(3, '.');
-    let (h, p, sig) = (
-        parts.next().unwrap_or_default(),
-        parts.next().unwrap_or_default(),
-        parts.next().unwrap_or_default(),
-    );
-    let mut header = decode_part(h);
-    let mut payload = decode_part(p);
+    if attack == Attack::Unchanged && edits_are_empty(edits) {
+        return Ok(original.to_owned());
+    }
+    if attack == Attack::RefreshAsAccess {
+        return refresh_token_of(state, auth, now);
+    }
+    let (mut header, mut payload, sig) = parts_of(original);
     let attacker = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
-    let attacker_jwk = json!({"kty": "OKP", "crv": "Ed25519",
-        "x": URL_SAFE_NO_PAD.encode(attacker.verifying_key().to_bytes())});
-    // The attack's own change, then the learner's changes on top.
-    match attack {
-        "tamper-payload" | "forged-session" => {
-            payload.insert("sub".into(), json!("admin"));
-        }
-        "alg-none" => {
-            header.insert("alg".into(), json!("none"));
-        }
-        "hs512" => {
-            header.insert("alg".into(), json!("HS512"));
-        }
-        "public-key-as-secret" | "guessed-secret" => {
-            header.insert("alg".into(), json!("HS256"));
-        }
-        "unknown-kid" => {
-            header.insert("kid".into(), json!("a-000000000000"));
-        }
-        "jwk-header" => {
-            header.insert("alg".into(), json!("EdDSA"));
-            header.insert("jwk".into(), attacker_jwk);
-        }
-        "jku-header" => {
-            header.insert("alg".into(), json!("EdDSA"));
-            header.insert("jku".into(), json!("https://attacker.example/jwks.json"));
-        }
-        "wrong-type" => {
-            payload.insert("typ".into(), json!("refresh"));
-        }
-        "wrong-audience" => {
-            payload.insert("aud".into(), json!("another-service"));
-        }
-        "expired" => {
-            payload.insert("iat".into(), json!(now - 3600));
-            payload.insert("nbf".into(), json!(now - 3600));
-            payload.insert("exp".into(), json!(now - 60));
-        }
-        "not-yet-valid" => {
-            payload.insert("nbf".into(), json!(now + 3600));
-            payload.insert("exp".into(), json!(now + 7200));
-        }
-        _ => {}
-    }
-    if attack == "forged-session" {
-        payload.insert("sid".into(), json!(tokens::new_id()));
-        payload.remove("rjti");
-    }
+    tamper(attack, &mut header, &mut payload, &attacker, now);
     apply_edits(&mut header, &mut payload, edits);
     let signing_input = format!("{}.{}", b64(&header), b64(&payload));
     let signature = match attack {
-        "unchanged" if edits_are_empty(edits) => return Ok(original.to_owned()),
-        "unchanged" | "tamper-payload" | "unknown-kid" => sig.to_owned(),
-        "alg-none" => String::new(),
-        "guessed-secret" => hmac_sha256(b"secret", &signing_input),
-        "hs512" => hmac_sha512(&hmac_key_of_the_server(state), &signing_input),
-        "public-key-as-secret" => hmac_sha256(&public_key(state), &signing_input),
-        "other-key" | "jwk-header" | "jku-header" => ed25519(&attacker, &signing_input),
-        "refresh-as-access" => {
-            return match &auth.refresh_token {
-                Some(refresh) => Ok(refresh.clone()),
-                None => {
-                    let exp = now + 60;
-                    let issued = state.tokens.issue(
-                        TokenKind::Refresh,
-                        &auth.identity.user().user_id,
-                        &auth.identity.session().id,
-                        now,
-                        exp,
-                        None,
-                    )?;
-                    Ok(issued.token)
-                }
-            };
+        Attack::Unchanged | Attack::TamperPayload | Attack::UnknownKid => sig.to_owned(),
+        Attack::AlgNone => String::new(),
+        Attack::GuessedSecret => hmac_sha256(b"secret", &signing_input),
+        Attack::Hs512 => hmac_sha512(&hmac_key_of_the_server(state), &signing_input),
+        Attack::PublicKeyAsSecret => hmac_sha256(&public_key(state), &signing_input),
+        Attack::OtherKey | Attack::JwkHeader | Attack::JkuHeader => {
+            ed25519(&attacker, &signing_input)
         }
         // As if the attacker had the real signing key: the claims are what is tested.
-        _ => {
+        Attack::WrongType
+        | Attack::WrongAudience
+        | Attack::Expired
+        | Attack::NotYetValid
+        | Attack::ForgedSession
+        | Attack::RefreshAsAccess => {
             return state
                 .tokens
                 .sign(TokenKind::Access, &Value::Object(payload));
         }
     };
     Ok(format!("{signing_input}.{signature}"))
+}
+
+/// The learner's refresh token (or, without one, a fresh refresh token of their session), to
+/// present where an access token belongs.
+fn refresh_token_of(state: &AppState, auth: &Authenticated, now: i64) -> Result<String, AppError> {
+    if let Some(refresh) = &auth.refresh_token {
+        return Ok(refresh.clone());
+    }
+    let issued = state.tokens.issue(
+        TokenKind::Refresh,
+        &auth.identity.user().user_id,
+        &auth.identity.session().id,
+        now,
+        now + 60,
+        None,
+    )?;
+    Ok(issued.token)
 }
 
 fn edits_are_empty(edits: &Edits) -> bool {
@@ -300,47 +318,55 @@ fn public_key(state: &AppState) -> Vec<u8> {
 
 /// Runs `token` through the checks a request's access token meets, recording each. Nothing is
 /// written: a lab token never ends or changes a session.
-async fn judge(
-    state: &AppState,
-    token: &str,
-    now: i64,
-) -> Result<(Vec<Step>, &'static str), AppError> {
+async fn judge(state: &AppState, token: &str, now: i64) -> Result<(Vec<Step>, Verdict), AppError> {
     let mut steps: Vec<Step> = Vec::new();
     let claims = match state
         .tokens
         .verify_traced(TokenKind::Access, token, now, &mut steps)
     {
         Verified::Valid(claims) => claims,
-        Verified::Expired(_) => return Ok((steps, "expiry")),
-        Verified::Invalid(why) => return Ok((steps, why.rule())),
+        Verified::Expired(_) => return Ok((steps, Verdict::Refused(Rule::Expiry))),
+        Verified::Invalid(why) => return Ok((steps, Verdict::Refused(why.rule()))),
+    };
+    let verdict = session_checks(state, &claims, now, &mut steps).await?;
+    Ok((steps, verdict))
+}
+
+/// The checks after the token's own: its session exists and is this user's, is live, and (for
+/// a kept session) the token is not of a dropped branch. Read-only.
+async fn session_checks(
+    state: &AppState,
+    claims: &Claims,
+    now: i64,
+    steps: &mut Vec<Step>,
+) -> Result<Verdict, AppError> {
+    let mut check = |rule: Rule, passed: bool, detail: String| {
+        steps.push(Step {
+            rule,
+            passed,
+            detail,
+        });
+        if passed {
+            None
+        } else {
+            Some(Verdict::Refused(rule))
+        }
     };
     let found = state.sessions.find(&claims.sid, now).await?;
-    let Some(live) = found.filter(|l| l.user.user_id == claims.sub) else {
-        steps.push(Step {
-            rule: "session",
-            passed: false,
-            detail: String::new(),
-        });
-        return Ok((steps, "session"));
-    };
-    steps.push(Step {
-        rule: "session",
-        passed: true,
-        detail: String::new(),
-    });
-    if !live.session.is_active(now) {
-        steps.push(Step {
-            rule: "session-active",
-            passed: false,
-            detail: String::new(),
-        });
-        return Ok((steps, "session-active"));
+    let live = found.filter(|l| l.user.user_id == claims.sub);
+    if let Some(refused) = check(Rule::Session, live.is_some(), String::new()) {
+        return Ok(refused);
     }
-    steps.push(Step {
-        rule: "session-active",
-        passed: true,
-        detail: String::new(),
-    });
+    let Some(live) = live else {
+        return Ok(Verdict::Refused(Rule::Session));
+    };
+    if let Some(refused) = check(
+        Rule::SessionActive,
+        live.session.is_active(now),
+        String::new(),
+    ) {
+        return Ok(refused);
+    }
     if live.session.keep_logged_in {
         let lineage = &live.lineage;
         let branch = decide::access_branch(
@@ -349,24 +375,20 @@ async fn judge(
             lineage.pending.as_deref(),
             &lineage.dropped,
         );
-        let dropped = branch == Branch::Dropped;
-        steps.push(Step {
-            rule: "branch",
-            passed: !dropped,
-            detail: format!("{branch:?}"),
-        });
-        if dropped {
-            return Ok((steps, "branch"));
+        let on_a_live_branch = branch != Branch::Dropped;
+        if let Some(refused) = check(Rule::Branch, on_a_live_branch, format!("{branch:?}")) {
+            return Ok(refused);
         }
     }
-    Ok((steps, "accepted"))
+    Ok(Verdict::Accepted)
 }
 
-fn attack_list(lang: Lang, alg: TokenAlg, chosen: &str) -> Vec<AttackView> {
-    ATTACKS
+fn attack_list(lang: Lang, alg: TokenAlg, chosen: Attack) -> Vec<AttackView> {
+    Attack::ALL
         .iter()
-        .filter(|a| available(a, alg))
-        .map(|&name| {
+        .copied()
+        .filter(|a| available(*a, alg))
+        .map(|name| {
             let (title, explanation) = describe_attack(lang, name);
             AttackView {
                 name,
@@ -386,19 +408,13 @@ fn lab_page(
     outcome: Option<Outcome>,
 ) -> Result<HttpResponse, AppError> {
     let chrome = chrome(req, true, "lab");
-    let mut parts = auth.access_token.splitn(3, '.');
-    let header = pretty(&decode_part(parts.next().unwrap_or_default()));
-    let payload = pretty(&decode_part(parts.next().unwrap_or_default()));
-    let chosen = if edits.attack.is_empty() {
-        "tamper-payload".to_owned()
-    } else {
-        edits.attack.clone()
-    };
+    let (header, payload, _) = parts_of(&auth.access_token);
+    let chosen = Attack::parse(&edits.attack).unwrap_or(Attack::TamperPayload);
     let page = LabPage {
-        attacks: attack_list(chrome.lang, state.config.token_alg, &chosen),
+        attacks: attack_list(chrome.lang, state.config.token_alg, chosen),
         chrome,
-        header,
-        payload,
+        header: pretty(&header),
+        payload: pretty(&payload),
         edits,
         outcome,
     };
@@ -415,45 +431,16 @@ pub async fn page(
     lab_page(&req, &state, &auth, Edits::default(), None)
 }
 
-/// `POST /lab`: `attack=<name>` and any edits; answers the page with the verdict.
-pub async fn attack(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    body: Result<web::Bytes, actix_web::Error>,
-) -> Result<HttpResponse, AppError> {
-    demo_only(&state)?;
-    let body = negotiate::body_bytes(body)?;
-    let edits: Edits = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| AppError::BadRequest(format!("Invalid form: {e}")))?;
-    if !available(&edits.attack, state.config.token_alg) {
-        return Err(AppError::BadRequest(format!(
-            "No such attack here: {:?}. Choose one of the page's.",
-            edits.attack
-        )));
-    }
-    let now = state.clock.now();
-    let attack: &'static str = ATTACKS
-        .iter()
-        .copied()
-        .find(|a| *a == edits.attack)
-        .unwrap_or("unchanged");
-    let token = forge(&state, &auth, attack, &edits, now)?;
-    let (steps, rule) = judge(&state, &token, now).await?;
-    let lang = chrome(&req, true, "lab").lang;
-    let mut parts = token.splitn(3, '.');
-    let header = pretty(&decode_part(parts.next().unwrap_or_default()));
-    let payload = pretty(&decode_part(parts.next().unwrap_or_default()));
-    let signature = parts.next().unwrap_or_default();
+/// What the page shows of a verdict, in the page's language.
+fn outcome(lang: Lang, attack: Attack, token: &str, steps: Vec<Step>, verdict: Verdict) -> Outcome {
+    let (header, payload, signature) = parts_of(token);
     let (attack_title, attack_explanation) = describe_attack(lang, attack);
-    let outcome = Outcome {
-        verdict: if rule == "accepted" {
-            "accepted"
-        } else {
-            "refused"
+    Outcome {
+        verdict,
+        rule_meaning: match verdict {
+            Verdict::Accepted => lang.texts().lab_all_passed,
+            Verdict::Refused(rule) => describe_rule(lang, rule),
         },
-        rule,
-        rule_meaning: describe_rule(lang, rule),
         attack_title,
         attack_explanation,
         steps: steps
@@ -465,9 +452,35 @@ pub async fn attack(
                 detail: s.detail,
             })
             .collect(),
-        header,
-        payload,
+        header: pretty(&header),
+        payload: pretty(&payload),
         signature: super::inspect::shorten(signature),
+    }
+}
+
+/// `POST /lab`: `attack=<name>` and any edits; answers the page with the verdict.
+pub async fn attack(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    demo_only(&state)?;
+    let body = negotiate::body_bytes(body)?;
+    let edits: Edits = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| AppError::BadRequest(format!("Invalid form: {e}")))?;
+    let Some(attack) =
+        Attack::parse(&edits.attack).filter(|a| available(*a, state.config.token_alg))
+    else {
+        return Err(AppError::BadRequest(format!(
+            "No such attack here: {:?}. Choose one of the page's.",
+            edits.attack
+        )));
     };
+    let now = state.clock.now();
+    let token = forge(&state, &auth, attack, &edits, now)?;
+    let (steps, verdict) = judge(&state, &token, now).await?;
+    let lang = chrome(&req, true, "lab").lang;
+    let outcome = outcome(lang, attack, &token, steps, verdict);
     lab_page(&req, &state, &auth, edits, Some(outcome))
 }

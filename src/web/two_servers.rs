@@ -23,6 +23,7 @@ use crate::auth::tokens::{self, Claims, TokenKind, Verified};
 use crate::config::TokenAlg;
 use crate::error::AppError;
 use crate::i18n::{Lang, Texts};
+use crate::vocab::Event;
 
 /// One server's answer, for people.
 pub struct Answer {
@@ -78,7 +79,7 @@ async fn ask_app(state: &AppState, lang: Lang, token: &str) -> Result<Answer, Ap
                 .events
                 .iter()
                 .rev()
-                .find(|e| e.name != "refresh-missing")
+                .find(|e| e.name != Event::RefreshMissing)
                 .map(|e| {
                     let what = crate::i18n::describe_event(lang, e.name);
                     match &e.detail {

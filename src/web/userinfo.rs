@@ -13,9 +13,10 @@ use crate::auth::state::AppState;
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::describe_event;
 use crate::store::users::User;
+use crate::vocab::Event;
 
 pub struct TimelineStep {
-    pub name: &'static str,
+    pub name: Event,
     pub description: &'static str,
     pub detail: Option<String>,
 }

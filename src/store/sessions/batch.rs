@@ -26,7 +26,8 @@ use tokio::sync::oneshot;
 
 use super::{NewRefresh, Rotation, bind_rotation};
 use crate::auth::decide::RefreshPlan;
-use crate::store::backend::{self, is_unavailable};
+use crate::error::is_unavailable;
+use crate::store::backend;
 
 /// The parameters of one rotation in [`backend::SQLITE_ROTATE`] (`$1` to `$15`).
 const PARAMS: usize = 15;
