@@ -23,7 +23,7 @@ use crate::config::{AccessKeys, Backend, Config, TlsFiles, redact_url};
 use crate::metrics::Metrics;
 use crate::ops::{self, openapi, probes};
 use crate::stateless::{self, KeySource};
-use crate::store::invalidation::{self, ListenerHealth};
+use crate::store::listener::{self, ListenerHealth};
 use crate::store::sessions::SessionStore;
 use crate::store::{self, Db, users};
 use crate::web::{
@@ -456,10 +456,10 @@ async fn start_listener(
         .listen_url
         .clone()
         .unwrap_or_else(|| config.database_url.clone());
-    tokio::spawn(invalidation::run(
+    tokio::spawn(listener::run(
         url,
         config.database.clone(),
-        sessions.clone(),
+        sessions.cache().clone(),
         health.clone(),
     ));
     let deadline = tokio::time::Instant::now()

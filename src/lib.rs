@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod lineage;
 pub mod metrics;
 pub mod ops;
 pub mod stateless;

@@ -16,7 +16,7 @@ use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 
-use crate::store::invalidation::ListenerHealth;
+use crate::store::listener::ListenerHealth;
 use crate::store::sessions::{BatchCounters, CacheCounters, EndCause};
 use crate::vocab::Event;
 

@@ -10,10 +10,11 @@ use std::sync::Arc;
 
 use time::Duration;
 
-use super::decide::{self, Branch, Decision, SessionState, Theft, TokenState};
+use super::decide::{self, Decision, SessionState, TokenState};
 use super::state::AppState;
 use super::tokens::{self, Claims, Issued, TokenKind, Verified};
 use crate::error::AppError;
+use crate::lineage::{Branch, Theft};
 use crate::store::sessions::{
     Confirmation, EndCause, LiveSession, NewRefresh, PresentedRefresh, RefreshOutcome, Session,
 };
@@ -385,12 +386,7 @@ async fn check_branch(request: &mut Request<'_>) -> Result<Result<bool, Resoluti
         return Ok(Ok(false));
     };
     let lineage = &live.lineage;
-    let branch = decide::access_branch(
-        access.rjti.as_deref(),
-        lineage.current.as_deref(),
-        lineage.pending.as_deref(),
-        &lineage.dropped,
-    );
+    let branch = lineage.branch_of(access.rjti.as_deref());
     match branch {
         Branch::Untracked | Branch::Current => Ok(Ok(true)),
         Branch::Ancestor => Ok(Ok(false)),
@@ -527,7 +523,7 @@ async fn serve_and_reissue(mut request: Request<'_>) -> Result<Resolution, AppEr
 }
 
 /// Case 2: the access token is unusable and the refresh token is valid: follow the lineage
-/// rule (`decide::plan_refresh`, applied inside the store's transaction).
+/// rule (`lineage::plan_refresh`, applied inside the store's transaction).
 async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppError> {
     let state = request.state;
     let live = request.live.clone();

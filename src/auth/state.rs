@@ -10,7 +10,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::Db;
-use crate::store::invalidation::ListenerHealth;
+use crate::store::listener::ListenerHealth;
 use crate::store::sessions::SessionStore;
 
 /// What demo mode adds: the servers it runs beside the app, and what the demos remember.

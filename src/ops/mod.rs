@@ -100,7 +100,7 @@ pub async fn observe(
 /// `GET /metrics` on `METRICS_ADDR`: the Prometheus exposition text.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let text = state.metrics.render(
-        &state.sessions.counters,
+        state.sessions.counters(),
         state.listener.as_deref(),
         state.sessions.batch_counters(),
         state.passwords.queue_depth(),

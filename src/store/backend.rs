@@ -1,18 +1,15 @@
-//! Where SQLite and PostgreSQL really differ, and nowhere else: how to connect, which schema
-//! migrations apply, which errors mean "the database cannot serve this right now", and how a
-//! change is announced to other instances (PostgreSQL `NOTIFY`, sent on commit; SQLite has one
-//! server per file, so there is nobody to tell), and the one write that is worth sending in a
-//! single round trip, which each backend spells its own way.
+//! How each backend is connected to and migrated, and SQLite's self-committing scripts. What
+//! else differs lives beside what it serves: how a change is announced (`invalidation`), and
+//! the rotation each backend spells its own way (`sessions::rotation`).
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Sqlite;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Postgres, Sqlite, Transaction};
 
 use super::Db;
-use super::invalidation::{CHANNEL, Invalidation};
 use crate::config::{Backend, Config, DatabaseSettings};
 use crate::error::is_unavailable;
 
@@ -102,78 +99,6 @@ async fn connect_postgres(
     }
 }
 
-/// Tells other instances about a change, inside the transaction that makes it: PostgreSQL sends
-/// a `NOTIFY` only when the transaction commits, so nobody hears of a change that rolled back.
-pub(crate) trait Announce {
-    async fn announce(&mut self, change: &Invalidation) -> Result<(), sqlx::Error>;
-}
-
-impl Announce for Transaction<'_, Sqlite> {
-    /// One server per SQLite file: its own cache is updated directly.
-    async fn announce(&mut self, _: &Invalidation) -> Result<(), sqlx::Error> {
-        Ok(())
-    }
-}
-
-impl Announce for Transaction<'_, Postgres> {
-    async fn announce(&mut self, change: &Invalidation) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(change.to_payload())
-            .execute(&mut **self)
-            .await?;
-        Ok(())
-    }
-}
-
-/// A rotation in one round trip, guarded like a compare-and-swap: it writes only if the session
-/// row still has the version the caller read (`$12`), so the caller may plan it from its cached
-/// copy of the session without reading the row first. Under SQLite's single writer lock every
-/// round trip inside a transaction holds up every other writer, so on SQLite the rotations
-/// planned from the cache are written as scripts, several to a transaction (see
-/// `sessions::batch`). SQLite runs a script of statements, binding `$N` to the same argument
-/// in each, each later statement acting only if the first one pointed the session at the new
-/// child; PostgreSQL runs one statement whose data-modifying `WITH` parts all hang on the
-/// guarded session update. It returns the child's
-/// `jti` when the guard held, and nothing when it failed (someone changed the session first).
-///
-/// `$1` session id, `$2` now (ms), `$3` drop the pending child?, `$4` the pending child's jti,
-/// `$5` confirm the pending child (its parent retires)?, `$6` the current token's jti, `$7`..`$11`
-/// the new child: fingerprint, jti, parent jti, issued (ms), expires (s); `$12` the version read,
-/// `$13` now (s), `$14`/`$15` the presented refresh token's fingerprint and jti (`NULL` when the
-/// client proved itself with an access token instead). The session then points at `$9` as
-/// current and `$8` as pending.
-pub(crate) trait Dialect {
-    const ROTATE: &'static str;
-}
-
-/// SQLite's spelling of [`Dialect::ROTATE`]: a script, so it can be repeated in one transaction
-/// (see `sessions::batch`).
-pub(crate) const SQLITE_ROTATE: &str = "\
-UPDATE sessions SET version = version + 1, \
-    refresh_current = $9, refresh_pending = $8, refresh_pending_ms = $10 \
-    WHERE id = $1 AND version = $12 AND revoked_at IS NULL AND expires_at > $13 \
-    AND ($14 IS NULL OR EXISTS (SELECT 1 FROM refresh_lineage \
-        WHERE fingerprint = $14 AND jti = $15 AND session_id = $1)); \
-UPDATE refresh_lineage SET state = 'dropped', ended_ms = $2 \
-    WHERE $3 AND jti = $4 AND session_id = $1 \
-    AND (SELECT refresh_pending FROM sessions WHERE id = $1) = $8; \
-UPDATE refresh_lineage SET \
-    state = CASE WHEN jti = $6 THEN 'retired' ELSE 'current' END, \
-    ended_ms = CASE WHEN jti = $6 THEN $2 ELSE ended_ms END, \
-    confirmed_ms = CASE WHEN jti = $6 THEN confirmed_ms ELSE $2 END \
-    WHERE $5 AND session_id = $1 AND jti IN ($6, $4) \
-    AND (SELECT refresh_pending FROM sessions WHERE id = $1) = $8; \
-INSERT INTO refresh_lineage \
-    (fingerprint, jti, session_id, parent_jti, state, issued_ms, confirmed_ms, expires_at) \
-    SELECT $7, $8, $1, $9, 'pending', $10, NULL, $11 \
-    WHERE (SELECT refresh_pending FROM sessions WHERE id = $1) = $8 \
-    RETURNING jti";
-
-impl Dialect for Sqlite {
-    const ROTATE: &'static str = SQLITE_ROTATE;
-}
-
 /// SQLite: runs a script that opens and commits its own transaction, on a connection of its
 /// own, and answers the rows it returned (not the rows it changed: SQLite repeats the last
 /// statement's count for `BEGIN` and `COMMIT`). SQLite has one writer at a time, and a transaction
@@ -219,35 +144,6 @@ pub(crate) async fn run_alone<'q>(
             Err(e)
         }
     }
-}
-
-impl Dialect for Postgres {
-    const ROTATE: &'static str = "\
-WITH guarded AS ( \
-    UPDATE sessions SET version = version + 1, \
-    refresh_current = $9, refresh_pending = $8, refresh_pending_ms = $10 \
-    WHERE id = $1 AND version = $12 AND revoked_at IS NULL AND expires_at > $13 \
-    AND ($14::text IS NULL OR EXISTS (SELECT 1 FROM refresh_lineage \
-        WHERE fingerprint = $14 AND jti = $15 AND session_id = $1)) \
-    RETURNING id), \
-dropped AS ( \
-    UPDATE refresh_lineage SET state = 'dropped', ended_ms = $2 \
-    WHERE $3 AND jti = $4 AND session_id = $1 AND EXISTS (SELECT 1 FROM guarded)), \
-confirmed AS ( \
-    UPDATE refresh_lineage SET \
-    state = CASE WHEN jti = $6 THEN 'retired' ELSE 'current' END, \
-    ended_ms = CASE WHEN jti = $6 THEN $2 ELSE ended_ms END, \
-    confirmed_ms = CASE WHEN jti = $6 THEN confirmed_ms ELSE $2 END \
-    WHERE $5 AND session_id = $1 AND jti IN ($6, $4) AND EXISTS (SELECT 1 FROM guarded)) \
-INSERT INTO refresh_lineage \
-    (fingerprint, jti, session_id, parent_jti, state, issued_ms, confirmed_ms, expires_at) \
-    SELECT $7, $8, $1, $9, 'pending', $10, NULL, $11 FROM guarded \
-    RETURNING jti";
-}
-
-/// The rotation SQL for the backend of `pool`.
-pub(crate) fn rotate_sql<DB: sqlx::Database + Dialect>(_: &sqlx::Pool<DB>) -> &'static str {
-    DB::ROTATE
 }
 
 #[cfg(test)]

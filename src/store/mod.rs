@@ -10,6 +10,7 @@
 
 pub mod backend;
 pub mod invalidation;
+pub mod listener;
 pub mod lockouts;
 pub mod migrations;
 pub mod sessions;

@@ -16,13 +16,13 @@ use sha2::{Sha256, Sha512};
 
 use super::negotiate;
 use super::pages::{Chrome, chrome, private, render};
-use crate::auth::decide::{self, Branch};
 use crate::auth::guard::Authenticated;
 use crate::auth::state::AppState;
 use crate::auth::tokens::{self, Claims, Step, TokenKind, Verified};
 use crate::config::{AccessKeys, TokenAlg};
 use crate::error::AppError;
 use crate::i18n::{Lang, describe_attack, describe_rule};
+use crate::lineage::Branch;
 use crate::vocab::{Attack, Rule};
 
 /// Attacks that only make sense when access tokens are EdDSA.
@@ -368,13 +368,7 @@ async fn session_checks(
         return Ok(refused);
     }
     if live.session.keep_logged_in {
-        let lineage = &live.lineage;
-        let branch = decide::access_branch(
-            claims.rjti.as_deref(),
-            lineage.current.as_deref(),
-            lineage.pending.as_deref(),
-            &lineage.dropped,
-        );
+        let branch = live.lineage.branch_of(claims.rjti.as_deref());
         let on_a_live_branch = branch != Branch::Dropped;
         if let Some(refused) = check(Rule::Branch, on_a_live_branch, format!("{branch:?}")) {
             return Ok(refused);

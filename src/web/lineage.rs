@@ -5,6 +5,7 @@
 
 use crate::clock::format_unix;
 use crate::i18n::Texts;
+use crate::lineage::State;
 use crate::store::sessions::LineageEntry;
 
 /// Tokens on the main line shown at most (the newest); a 30-day session refreshed daily has 30.
@@ -19,7 +20,7 @@ pub struct Node {
     pub x: i64,
     pub y: i64,
     /// `current`, `pending`, `retired` or `dropped`: the CSS class and `data-token-state`.
-    pub state: &'static str,
+    pub state: State,
     pub state_label: &'static str,
     pub short_id: String,
     /// When it was issued, as `HH:MM:SS`.
@@ -43,21 +44,12 @@ pub struct Picture {
     pub edges: Vec<Edge>,
 }
 
-fn state_of(state: &str) -> &'static str {
+fn label(t: &'static Texts, state: State) -> &'static str {
     match state {
-        "current" => "current",
-        "pending" => "pending",
-        "dropped" => "dropped",
-        _ => "retired",
-    }
-}
-
-fn label(t: &'static Texts, state: &str) -> &'static str {
-    match state {
-        "current" => t.state_current,
-        "pending" => t.state_pending,
-        "dropped" => t.state_dropped,
-        _ => t.state_retired,
+        State::Current => t.state_current,
+        State::Pending => t.state_pending,
+        State::Dropped => t.state_dropped,
+        State::Retired => t.state_retired,
     }
 }
 
@@ -85,7 +77,7 @@ fn describe(t: &'static Texts, e: &LineageEntry) -> String {
     if let Some(at) = e.ended_ms {
         parts.push(format!(
             "{}: {}",
-            label(t, &e.state),
+            label(t, e.state),
             format_unix(at.div_euclid(1000))
         ));
     }
@@ -118,7 +110,7 @@ fn depth(entries: &[LineageEntry], entry: &LineageEntry) -> usize {
 pub fn draw(t: &'static Texts, entries: &[LineageEntry]) -> Picture {
     let mut main: Vec<(usize, &LineageEntry)> = entries
         .iter()
-        .filter(|e| e.state != "dropped")
+        .filter(|e| e.state != State::Dropped)
         .map(|e| (depth(entries, e), e))
         .collect();
     main.sort_by_key(|(depth, e)| (*depth, e.issued_ms));
@@ -140,7 +132,7 @@ pub fn draw(t: &'static Texts, entries: &[LineageEntry]) -> Picture {
         }
         nodes.push(node(t, entry, x, TOP));
         let dropped = entries.iter().filter(|d| {
-            d.state == "dropped" && d.parent_jti.as_deref() == Some(entry.jti.as_str())
+            d.state == State::Dropped && d.parent_jti.as_deref() == Some(entry.jti.as_str())
         });
         // A dropped child hangs from the middle of the edge leaving its parent, between the
         // labels of the tokens on either side; several stack downwards.
@@ -171,8 +163,8 @@ fn node(t: &'static Texts, e: &LineageEntry, x: i64, y: i64) -> Node {
     Node {
         x,
         y,
-        state: state_of(&e.state),
-        state_label: label(t, &e.state),
+        state: e.state,
+        state_label: label(t, e.state),
         short_id: short(&e.jti),
         time: clock_time(e.issued_ms),
         title: describe(t, e),
@@ -188,7 +180,7 @@ mod tests {
         LineageEntry {
             jti: jti.into(),
             parent_jti: parent.map(Into::into),
-            state: state.into(),
+            state: State::parse(state).unwrap(),
             issued_ms: at,
             confirmed_ms: None,
             ended_ms: None,
@@ -208,7 +200,7 @@ mod tests {
         let states: Vec<_> = picture
             .nodes
             .iter()
-            .map(|n| (n.short_id.as_str(), n.state, n.y))
+            .map(|n| (n.short_id.as_str(), n.state.as_str(), n.y))
             .collect();
         assert_eq!(
             states,

@@ -27,7 +27,7 @@ pub async fn lineage_states(app: &TestApp, jar: &Jar) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.state)
+        .map(|e| e.state.to_string())
         .collect()
 }
 
@@ -402,7 +402,7 @@ async fn the_grace_window_is_measured_in_milliseconds() {
 
 /// The session as this instance's cache holds it, failing if it had to read the database.
 async fn cached(app: &TestApp, sid: &str) -> std::sync::Arc<LiveSession> {
-    let counters = &app.state.sessions.counters;
+    let counters = app.state.sessions.counters();
     let misses = counters.misses.load(std::sync::atomic::Ordering::Relaxed);
     let live = app
         .state
@@ -477,7 +477,7 @@ async fn the_hot_path_reads_the_session_from_memory() {
         StatusCode::OK,
         "confirms the child"
     );
-    let counters = &app.state.sessions.counters;
+    let counters = app.state.sessions.counters();
     let misses = counters.misses.load(std::sync::atomic::Ordering::Relaxed);
     for _ in 0..50 {
         assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);

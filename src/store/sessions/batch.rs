@@ -11,7 +11,7 @@
 //! queued meanwhile, until the queue is empty. Alone, a rotation is written at once, as before;
 //! under load, a batch forms while the previous one is written (group commit).
 //!
-//! Each rotation keeps its own guard ([`super::backend::Dialect::ROTATE`]), so one whose
+//! Each rotation keeps its own guard (see `rotation`), so one whose
 //! session changed writes nothing while the others in its batch go on. If the script fails
 //! (the file is locked, read-only or full), nothing of the batch is written, and every rotation
 //! in it gets an error of the same kind (503 for all of them when the database is unavailable),
@@ -24,71 +24,75 @@ use sqlx::Row;
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 use tokio::sync::oneshot;
 
-use super::{NewRefresh, Rotation, bind_rotation};
-use crate::auth::decide::RefreshPlan;
+use super::rotation::{self, RotationParams};
 use crate::error::is_unavailable;
 use crate::store::backend;
 
-/// The parameters of one rotation in [`backend::SQLITE_ROTATE`] (`$1` to `$15`).
-const PARAMS: usize = 15;
+/// The parameters of one rotation in the script.
+const PARAMS: usize = RotationParams::NAMES.len();
 
 /// Rotations written by one script at most. Batches are padded to a power of two, so the
 /// writer's connection prepares six scripts in all.
 const MAX_BATCH: usize = 32;
 
-/// A rotation waiting for its batch, with its own copy of what [`Rotation`] borrows.
+/// A rotation waiting for its batch: its own copy of what [`RotationParams`] borrows.
 pub(super) struct Queued {
     sid: String,
     now_ms: i64,
     now: i64,
-    plan: RefreshPlan,
+    drop_pending: bool,
+    confirm: bool,
     current: Option<String>,
     pending: Option<String>,
-    read_version: i64,
-    presented: Option<(String, String)>,
     child_fingerprint: String,
     child_jti: String,
+    parent: Option<String>,
     child_issued_ms: i64,
     child_expires_at: i64,
+    read_version: i64,
+    presented_fingerprint: Option<String>,
+    presented_jti: Option<String>,
 }
 
 impl Queued {
-    pub(super) fn of(r: &Rotation<'_>) -> Self {
+    pub(super) fn of(p: &RotationParams<'_>) -> Self {
+        let owned = |s: Option<&str>| s.map(str::to_owned);
         Self {
-            sid: r.sid.to_owned(),
-            now_ms: r.now_ms,
-            now: r.now,
-            plan: r.plan,
-            current: r.current.map(str::to_owned),
-            pending: r.pending.map(str::to_owned),
-            read_version: r.read_version,
-            presented: r.presented.map(|(f, j)| (f.to_owned(), j.to_owned())),
-            child_fingerprint: r.child.fingerprint.to_owned(),
-            child_jti: r.child.jti.to_owned(),
-            child_issued_ms: r.child.issued_ms,
-            child_expires_at: r.child.expires_at,
+            sid: p.sid.to_owned(),
+            now_ms: p.now_ms,
+            now: p.now,
+            drop_pending: p.drop_pending,
+            confirm: p.confirm,
+            current: owned(p.current),
+            pending: owned(p.pending),
+            child_fingerprint: p.child_fingerprint.to_owned(),
+            child_jti: p.child_jti.to_owned(),
+            parent: owned(p.parent),
+            child_issued_ms: p.child_issued_ms,
+            child_expires_at: p.child_expires_at,
+            read_version: p.read_version,
+            presented_fingerprint: owned(p.presented_fingerprint),
+            presented_jti: owned(p.presented_jti),
         }
     }
 
-    fn rotation(&self) -> Rotation<'_> {
-        Rotation {
+    fn params(&self) -> RotationParams<'_> {
+        RotationParams {
             sid: &self.sid,
             now_ms: self.now_ms,
             now: self.now,
-            plan: self.plan,
+            drop_pending: self.drop_pending,
+            confirm: self.confirm,
             current: self.current.as_deref(),
             pending: self.pending.as_deref(),
+            child_fingerprint: &self.child_fingerprint,
+            child_jti: &self.child_jti,
+            parent: self.parent.as_deref(),
+            child_issued_ms: self.child_issued_ms,
+            child_expires_at: self.child_expires_at,
             read_version: self.read_version,
-            presented: self
-                .presented
-                .as_ref()
-                .map(|(f, j)| (f.as_str(), j.as_str())),
-            child: NewRefresh {
-                fingerprint: &self.child_fingerprint,
-                jti: &self.child_jti,
-                issued_ms: self.child_issued_ms,
-                expires_at: self.child_expires_at,
-            },
+            presented_fingerprint: self.presented_fingerprint.as_deref(),
+            presented_jti: self.presented_jti.as_deref(),
         }
     }
 }
@@ -221,10 +225,8 @@ impl Batcher {
     async fn write_batch(&self, jobs: Vec<Job>) {
         let size = jobs.len().next_power_of_two();
         let mut query = sqlx::query(script(size));
-        let rotations: Vec<Rotation<'_>> = jobs.iter().map(|j| j.rotation.rotation()).collect();
-        for r in &rotations {
-            let (drop_pending, confirmed) = r.flags();
-            query = bind_rotation!(query, r, drop_pending, confirmed);
+        for job in &jobs {
+            query = job.rotation.params().bind(query);
         }
         // Padding: every parameter NULL, so every statement of the pad matches nothing.
         for _ in 0..(size - jobs.len()) * PARAMS {
@@ -244,14 +246,12 @@ impl Batcher {
                     .iter()
                     .filter_map(|row| row.try_get::<String, _>(0).ok())
                     .collect();
-                drop(rotations);
                 for job in jobs {
                     let held = written.contains(&job.rotation.child_jti);
                     let _ = job.reply.send(Ok(held));
                 }
             }
             Err(e) => {
-                drop(rotations);
                 let mut jobs = jobs.into_iter();
                 let first = jobs.next();
                 self.fail(jobs.collect(), &e);
@@ -299,29 +299,13 @@ fn script(size: usize) -> &'static str {
         (0..=MAX_BATCH.trailing_zeros())
             .map(|power| {
                 let rotations: Vec<String> = (0..1usize << power)
-                    .map(|i| renumber(backend::SQLITE_ROTATE, i * PARAMS))
+                    .map(|i| rotation::numbered(rotation::SQLITE_ROTATE, i * PARAMS))
                     .collect();
                 format!("BEGIN IMMEDIATE; {}; COMMIT", rotations.join("; "))
             })
             .collect()
     });
     &scripts[size.trailing_zeros() as usize]
-}
-
-/// `sql` with every `$N` made `$(N + offset)`.
-fn renumber(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 64);
-    let mut rest = sql;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..=at]);
-        rest = &rest[at + 1..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let n: usize = rest[..digits].parse().expect("a numbered parameter");
-        out.push_str(&(n + offset).to_string());
-        rest = &rest[digits..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -333,15 +317,18 @@ mod tests {
             sid: "s".into(),
             now_ms: 1,
             now: 0,
-            plan: RefreshPlan::ConfirmThenIssueChild,
+            drop_pending: false,
+            confirm: true,
             current: Some("c".into()),
             pending: Some("p".into()),
-            read_version: 3,
-            presented: Some(("f".into(), "p".into())),
             child_fingerprint: "cf".into(),
             child_jti: "cj".into(),
+            parent: Some("p".into()),
             child_issued_ms: 1,
             child_expires_at: 2,
+            read_version: 3,
+            presented_fingerprint: Some("f".into()),
+            presented_jti: Some("p".into()),
         }
     }
 
@@ -390,10 +377,9 @@ mod tests {
     /// The rotation binds exactly [`PARAMS`] values, and each copy in a script has its own.
     #[test]
     fn each_rotation_in_a_script_has_its_own_parameters() {
-        assert_eq!(highest_parameter(backend::SQLITE_ROTATE), PARAMS);
         assert_eq!(
-            renumber("a = $1 AND b = $12; $3", 30),
-            "a = $31 AND b = $42; $33"
+            highest_parameter(&rotation::numbered(rotation::SQLITE_ROTATE, 0)),
+            PARAMS
         );
         for size in [1, 2, 4, 8, 16, 32] {
             let sql = script(size);
@@ -403,16 +389,13 @@ mod tests {
         }
     }
 
-    /// `bind_rotation!` binds as many values as the script numbers: otherwise every later copy
-    /// in a batch would read its neighbour's values.
+    /// A rotation binds as many values as the script numbers: otherwise every later copy in a
+    /// batch would read its neighbour's values.
     #[test]
     fn a_rotation_binds_exactly_its_parameters() {
         use sqlx::{Arguments, Execute};
         let queued = sample();
-        let r = queued.rotation();
-        let (drop_pending, confirmed) = r.flags();
-        let mut query =
-            bind_rotation!(sqlx::query::<sqlx::Sqlite>(""), &r, drop_pending, confirmed);
+        let mut query = queued.params().bind(sqlx::query::<sqlx::Sqlite>(""));
         let arguments = query.take_arguments().unwrap().unwrap();
         assert_eq!(arguments.len(), PARAMS);
     }

@@ -1,0 +1,191 @@
+//! Each instance's memory of sessions, so a request with a valid access token costs no database
+//! read. `docs/design/cache-invalidation.md` says why these rules and not others.
+//!
+//! Correctness first: every way a session ends writes an `Ended` marker after the database
+//! commit; every lineage change leaves the newer version (or a `Stale` marker) after it. A
+//! reader only caches what it read if nothing newer is known, so it can never put an older copy
+//! over a newer one. Other instances learn of changes through `Invalidation`s; should one be
+//! lost, no entry lives longer than the time to live (`SESSION_CACHE_TTL`). On PostgreSQL the
+//! gate is closed while the invalidation listener is disconnected (nothing would tell us of
+//! another instance's logout); its epoch moves on each opening and closing, so a read that
+//! began before one is never cached after it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use moka::ops::compute::Op;
+
+use super::model::LiveSession;
+use crate::store::invalidation::Invalidation;
+
+/// Sessions kept in memory at most.
+pub const CACHE_CAPACITY: u64 = 10_000;
+
+/// What the cache knows of a session.
+#[derive(Clone)]
+enum Cached {
+    Live(Arc<LiveSession>),
+    /// It has ended; nothing may put a live copy over this.
+    Ended,
+    /// It changed to at least this version; an older copy must not be cached.
+    Stale(i64),
+}
+
+/// What a lookup found.
+pub enum Lookup {
+    Live(Arc<LiveSession>),
+    /// Known to have ended: whatever the database says, it stays ended.
+    Ended,
+    /// Not cached (or only known to be stale): read the database.
+    Miss,
+}
+
+/// Cache hits, misses and invalidations, for the metrics.
+#[derive(Debug, Default)]
+pub struct CacheCounters {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    pub invalidations: AtomicU64,
+}
+
+/// Whether the cache may be used, and how many times that changed.
+#[derive(Debug)]
+pub struct CacheGate {
+    open: AtomicBool,
+    epoch: AtomicU64,
+}
+
+impl CacheGate {
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    /// Moves on at every opening and closing.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+}
+
+pub struct SessionCache {
+    entries: moka::sync::Cache<String, Cached>,
+    gate: CacheGate,
+    pub counters: CacheCounters,
+}
+
+impl SessionCache {
+    /// `open`: whether the cache starts usable (on PostgreSQL it opens once the listener is
+    /// connected).
+    pub fn new(ttl: std::time::Duration, open: bool) -> Self {
+        Self {
+            entries: moka::sync::Cache::builder()
+                .max_capacity(CACHE_CAPACITY)
+                .time_to_live(ttl)
+                .build(),
+            gate: CacheGate {
+                open: AtomicBool::new(open),
+                epoch: AtomicU64::new(0),
+            },
+            counters: CacheCounters::default(),
+        }
+    }
+
+    pub fn gate(&self) -> &CacheGate {
+        &self.gate
+    }
+
+    /// The session as cached, counting the hit or the miss. A closed cache misses.
+    pub fn lookup(&self, sid: &str) -> Lookup {
+        if self.gate.is_open() {
+            match self.entries.get(sid) {
+                Some(Cached::Live(live)) => {
+                    self.counters.hits.fetch_add(1, Ordering::Relaxed);
+                    return Lookup::Live(live);
+                }
+                Some(Cached::Ended) => {
+                    self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                    return Lookup::Ended;
+                }
+                Some(Cached::Stale(_)) | None => {}
+            }
+        }
+        self.counters.misses.fetch_add(1, Ordering::Relaxed);
+        Lookup::Miss
+    }
+
+    /// Whether a change newer than `version` was heard of since (the copy just read is old).
+    pub fn knows_newer_than(&self, sid: &str, version: i64) -> bool {
+        matches!(self.entries.get(sid), Some(Cached::Stale(min)) if min > version)
+    }
+
+    /// Opens (or closes) the cache, forgetting everything in it either way.
+    pub fn set_open(&self, open: bool) {
+        self.gate.epoch.fetch_add(1, Ordering::SeqCst);
+        self.gate.open.store(open, Ordering::SeqCst);
+        self.entries.invalidate_all();
+        self.gate.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Applies a change heard from another instance (or from our own transaction).
+    pub fn apply(&self, change: &Invalidation) {
+        self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
+        match change {
+            Invalidation::Ended(sid) => self.mark_ended(sid),
+            Invalidation::Changed { sid, version } => self.mark_changed(sid, *version),
+        }
+    }
+
+    pub fn mark_ended(&self, sid: &str) {
+        self.entries.insert(sid.to_owned(), Cached::Ended);
+    }
+
+    /// The session moved on to `version`: an older copy must not be served or cached.
+    pub fn mark_changed(&self, sid: &str, version: i64) {
+        self.entries
+            .entry(sid.to_owned())
+            .and_compute_with(|current| match current.map(|e| e.into_value()) {
+                Some(Cached::Ended) => Op::Nop,
+                Some(Cached::Live(live)) if live.version >= version => Op::Nop,
+                Some(Cached::Stale(min)) if min >= version => Op::Nop,
+                _ => Op::Put(Cached::Stale(version)),
+            });
+    }
+
+    /// Puts a copy we know is current (just read, or just written) unless something newer is
+    /// known. Returns false when the session turned out to be ended.
+    pub fn remember(&self, live: Arc<LiveSession>) -> bool {
+        let sid = live.session.id.clone();
+        let mut ended = false;
+        self.entries
+            .entry(sid)
+            .and_compute_with(|current| match current.map(|e| e.into_value()) {
+                Some(Cached::Ended) => {
+                    ended = true;
+                    Op::Nop
+                }
+                Some(Cached::Live(old)) if old.version >= live.version => Op::Nop,
+                Some(Cached::Stale(min)) if min > live.version => Op::Nop,
+                _ => Op::Put(Cached::Live(live.clone())),
+            });
+        !ended
+    }
+
+    /// After a "last seen" write of the copy at `version`: renewed if the write found the row
+    /// as cached (its lifetime starts again, rightly: it was just checked), dropped if not (the
+    /// row moved on, or ended). A newer copy (a rotation racing the write) is left alone.
+    pub fn after_activity(&self, sid: &str, version: i64, now: i64, written: bool) {
+        self.entries
+            .entry(sid.to_owned())
+            .and_compute_with(|current| match current.map(|e| e.into_value()) {
+                Some(Cached::Live(live)) if live.version == version => {
+                    if written {
+                        let mut updated = (*live).clone();
+                        updated.session.last_seen_at = now;
+                        Op::Put(Cached::Live(Arc::new(updated)))
+                    } else {
+                        Op::Remove
+                    }
+                }
+                _ => Op::Nop,
+            });
+    }
+}

@@ -1,0 +1,347 @@
+//! Sessions and their refresh-token lineage, always through [`SessionStore`], so no session can
+//! change without its cache hearing of it. Each part owns one thing:
+//!
+//! - [`model`]: the values (a session, a session as cached, a stored refresh token, outcomes);
+//! - [`cache`]: each instance's memory of sessions, and the rules that keep it honest;
+//! - [`repo`]: every SQL statement about sessions but the rotation;
+//! - [`rotation`]: the rotation write (named parameters, bound in one place) and the locking
+//!   path; [`batch`]: SQLite's group commit of the rotations planned from the cache;
+//! - [`activity`]: "last seen".
+//!
+//! Every change that other instances must see happens in one transaction that announces it
+//! (see `invalidation`), and is applied to this instance's cache after the commit. A change
+//! that must not interleave with another (a rotation, a confirmation) locks the session row
+//! first (an `UPDATE` that also bumps `version`: SQLite's write lock, PostgreSQL's row lock);
+//! the one exception is the common refresh, planned from the cached lineage, whose first
+//! statement is the guarded write itself.
+
+mod activity;
+mod batch;
+pub mod cache;
+mod model;
+mod repo;
+mod rotation;
+
+use std::sync::Arc;
+
+pub use batch::BatchCounters;
+pub use cache::{CacheCounters, CacheGate};
+pub use model::{
+    Confirmation, EndCause, LineageEntry, LiveSession, NewRefresh, PresentedRefresh, Pruned,
+    RefreshOutcome, Session,
+};
+
+use self::cache::{Lookup, SessionCache};
+use self::rotation::RotationParams;
+use super::{Db, on_db};
+use crate::lineage::{Rotation, plan_from_cache};
+
+#[derive(Clone)]
+pub struct SessionStore {
+    db: Db,
+    /// SQLite: the rotations planned from the cache, committed together.
+    batch: Option<Arc<batch::Batcher>>,
+    cache: Arc<SessionCache>,
+}
+
+impl SessionStore {
+    /// `gate_open`: whether the cache starts usable (on PostgreSQL it opens once the listener
+    /// is connected).
+    pub fn new(db: Db, ttl: std::time::Duration, gate_open: bool) -> Self {
+        let batch = match &db {
+            Db::Sqlite(pool) => Some(batch::Batcher::beside(pool)),
+            Db::Postgres(_) => None,
+        };
+        Self {
+            db,
+            batch,
+            cache: Arc::new(SessionCache::new(ttl, gate_open)),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The cache, for the invalidation listener and the metrics.
+    pub fn cache(&self) -> &Arc<SessionCache> {
+        &self.cache
+    }
+
+    pub fn counters(&self) -> &CacheCounters {
+        &self.cache.counters
+    }
+
+    pub fn gate(&self) -> &CacheGate {
+        self.cache.gate()
+    }
+
+    /// SQLite: what the rotation batches did (see `batch`); `None` on PostgreSQL.
+    pub fn batch_counters(&self) -> Option<&BatchCounters> {
+        self.batch.as_ref().map(|b| &b.counters)
+    }
+
+    /// The session, its user and its lineage; `None` if there is no such session. An ended
+    /// session is returned as such (with `revoked_at` set), so callers can tell "ended" from
+    /// "unknown".
+    pub async fn find(&self, sid: &str, now: i64) -> Result<Option<Arc<LiveSession>>, sqlx::Error> {
+        let known_ended = match self.cache.lookup(sid) {
+            Lookup::Live(live) => return Ok(Some(live)),
+            Lookup::Ended => true,
+            Lookup::Miss => false,
+        };
+        // Boxed: the database read is the rare path, and its future would otherwise make
+        // every request's future (moved a few times per request) several KiB larger.
+        Box::pin(self.read_through(sid, now, known_ended)).await
+    }
+
+    /// A miss: read the row and cache it, unless something newer was heard of meanwhile (then
+    /// read once more; still behind, serve what the database says without caching it).
+    async fn read_through(
+        &self,
+        sid: &str,
+        now: i64,
+        known_ended: bool,
+    ) -> Result<Option<Arc<LiveSession>>, sqlx::Error> {
+        for _ in 0..2 {
+            let epoch = self.cache.gate().epoch();
+            let Some(live) = repo::load(&self.db, sid).await? else {
+                return Ok(None);
+            };
+            let live = Arc::new(live);
+            if known_ended || live.session.revoked_at.is_some() {
+                self.cache.mark_ended(sid);
+                return Ok(Some(live.ended(now)));
+            }
+            let gate = self.cache.gate();
+            if !gate.is_open() || gate.epoch() != epoch {
+                return Ok(Some(live));
+            }
+            if !self.cache.remember(live.clone()) {
+                return Ok(Some(live.ended(now)));
+            }
+            if !self.cache.knows_newer_than(sid, live.version) {
+                return Ok(Some(live));
+            }
+        }
+        Ok(repo::load(&self.db, sid).await?.map(Arc::new))
+    }
+
+    /// Starts a session and, for "keep me logged in", its first (current) refresh token.
+    pub async fn create(
+        &self,
+        session: &Session,
+        refresh: Option<&NewRefresh<'_>>,
+    ) -> Result<(), sqlx::Error> {
+        repo::insert(&self.db, session, refresh).await
+    }
+
+    /// Records activity (see `activity`), in the background.
+    pub fn touch(&self, live: &LiveSession, now: i64) {
+        activity::touch(&self.db, &self.cache, &live.session.id, live.version, now);
+    }
+
+    /// [`touch`](Self::touch)'s work, awaited: the write, then the cache.
+    pub async fn record_activity(&self, sid: &str, version: i64, now: i64) {
+        activity::record(&self.db, &self.cache, sid, version, now).await;
+    }
+
+    /// Follows the lineage rule for a refresh token (`presented`: its fingerprint) or, with
+    /// `None`, for a kept session whose client proved it is on the current branch with a valid
+    /// access token but lost its refresh cookie. Issues `child` if the rule says so. The usual
+    /// cases (the client presents its newest refresh token) are planned from the cached lineage
+    /// and written in one guarded round trip; anything else, or a cached copy that turns out to
+    /// be behind, takes the session's lock and reads the lineage first.
+    pub async fn refresh(
+        &self,
+        cached: &LiveSession,
+        presented: Option<PresentedRefresh<'_>>,
+        child: &NewRefresh<'_>,
+        now_ms: i64,
+        grace_ms: i64,
+    ) -> Result<RefreshOutcome, sqlx::Error> {
+        if let Some(outcome) = self
+            .refresh_from_cache(cached, presented, child, now_ms)
+            .await?
+        {
+            return Ok(outcome);
+        }
+        let locked =
+            rotation::refresh_locked(&self.db, cached, presented, *child, now_ms, grace_ms).await?;
+        let sid = cached.session.id.as_str();
+        match &locked.outcome {
+            RefreshOutcome::Theft(_) => self.cache.mark_ended(sid),
+            RefreshOutcome::Issued { .. } if locked.lineage_as_cached => {
+                self.after_rotation(cached, &locked.outcome, locked.version, child, now_ms);
+            }
+            // The cached lineage was behind the row's: the next request reads it again rather
+            // than trust a step taken from the wrong place.
+            RefreshOutcome::Issued { .. } => self.cache.mark_changed(sid, locked.version),
+            // Locking the row moved its version on and changed nothing else: keep the cached
+            // copy in step, or the next refresh planned from it would fail its guard and take
+            // the locking path for nothing.
+            RefreshOutcome::Grace { .. } | RefreshOutcome::Unknown if locked.lineage_as_cached => {
+                let mut next = cached.clone();
+                next.version = locked.version;
+                self.cache.remember(Arc::new(next));
+            }
+            RefreshOutcome::Grace { .. } | RefreshOutcome::Unknown => {
+                self.cache.mark_changed(sid, locked.version)
+            }
+            RefreshOutcome::SessionEnded => {}
+        }
+        Ok(locked.outcome)
+    }
+
+    /// The rotations the cache can plan, written with a guard on the cached version: `None`
+    /// when there is no such plan or the guard failed (the locking path decides then).
+    async fn refresh_from_cache(
+        &self,
+        cached: &LiveSession,
+        presented: Option<PresentedRefresh<'_>>,
+        child: &NewRefresh<'_>,
+        now_ms: i64,
+    ) -> Result<Option<RefreshOutcome>, sqlx::Error> {
+        let lineage = &cached.lineage;
+        let Some(rotation) =
+            plan_from_cache(lineage, presented.map(|p| p.jti)).and_then(Rotation::of)
+        else {
+            return Ok(None);
+        };
+        let params = RotationParams::new(
+            &cached.session.id,
+            now_ms,
+            rotation,
+            lineage,
+            cached.version,
+            presented.map(|p| (p.fingerprint, p.jti)),
+            *child,
+        );
+        let written = match &self.batch {
+            Some(batch) => batch
+                .write(batch::Queued::of(&params))
+                .await?
+                .then(|| params.outcome()),
+            None => on_db!(&self.db, pool => {
+                let mut tx = pool.begin().await?;
+                let written = params.write(&mut tx).await?;
+                if written.is_some() {
+                    tx.commit().await?;
+                }
+                written
+            }),
+        };
+        if let Some(outcome) = &written {
+            self.after_rotation(cached, outcome, cached.version + 1, child, now_ms);
+        }
+        Ok(written)
+    }
+
+    /// The cache after this instance issued a child: the lineage moved on one step.
+    fn after_rotation(
+        &self,
+        before: &LiveSession,
+        outcome: &RefreshOutcome,
+        version: i64,
+        child: &NewRefresh<'_>,
+        now_ms: i64,
+    ) {
+        let RefreshOutcome::Issued { confirmed, dropped } = outcome else {
+            return;
+        };
+        let rotation = Rotation {
+            drop_pending: dropped.is_some(),
+            confirm: *confirmed,
+        };
+        let mut next = before.clone();
+        next.version = version;
+        next.lineage = rotation.next(&before.lineage, child.jti);
+        next.session.last_seen_at = now_ms.div_euclid(1000);
+        self.cache.remember(Arc::new(next));
+    }
+
+    /// An access token issued with the pending child came back: the client has the child, which
+    /// becomes current. If the branch was dropped meanwhile, that is theft.
+    pub async fn confirm(
+        &self,
+        cached: &LiveSession,
+        jti: &str,
+        now_ms: i64,
+    ) -> Result<Confirmation, sqlx::Error> {
+        let sid = cached.session.id.as_str();
+        let (confirmation, version) = rotation::confirm_locked(&self.db, sid, jti, now_ms).await?;
+        match confirmation {
+            Confirmation::Confirmed => {
+                let mut next = cached.clone();
+                next.version = version;
+                next.lineage = cached.lineage.confirmed(jti);
+                self.cache.remember(Arc::new(next));
+            }
+            // Our copy was behind (another instance moved on): read it again next time.
+            Confirmation::Nothing => self.cache.mark_changed(sid, version),
+            Confirmation::Theft | Confirmation::SessionEnded => self.cache.mark_ended(sid),
+        }
+        Ok(confirmation)
+    }
+
+    /// Ends a session; its tokens are refused from now on. Ending an ended session is a no-op
+    /// and answers false.
+    pub async fn revoke(&self, sid: &str, now: i64) -> Result<bool, sqlx::Error> {
+        let done = repo::end(&self.db, sid, None, now).await?;
+        self.cache.mark_ended(sid);
+        Ok(done)
+    }
+
+    /// Ends one of the user's sessions, only if it is theirs.
+    pub async fn revoke_for_user(
+        &self,
+        user_pk: i64,
+        sid: &str,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = repo::end(&self.db, sid, Some(user_pk), now).await?;
+        if done {
+            self.cache.mark_ended(sid);
+        }
+        Ok(done)
+    }
+
+    /// Ends every live session of the user but `keep`; returns the ids ended. With
+    /// `new_password_hash`, the password changes in the same transaction, so there is no moment
+    /// where the new password is set and an old session still works.
+    pub async fn revoke_others(
+        &self,
+        user_pk: i64,
+        keep: &str,
+        now: i64,
+        new_password_hash: Option<&str>,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let ended = repo::end_others(&self.db, user_pk, keep, now, new_password_hash).await?;
+        for sid in &ended {
+            self.cache.mark_ended(sid);
+        }
+        Ok(ended)
+    }
+
+    /// The user's live sessions, newest first.
+    pub async fn list_active(&self, user_pk: i64, now: i64) -> Result<Vec<Session>, sqlx::Error> {
+        repo::list_active(&self.db, user_pk, now).await
+    }
+
+    /// Every refresh token a session has had, oldest first (for the lineage picture).
+    pub async fn lineage_of(&self, sid: &str) -> Result<Vec<LineageEntry>, sqlx::Error> {
+        repo::lineage_of(&self.db, sid).await
+    }
+
+    /// Deletes sessions that are over (revoked, or past their absolute lifetime) and refresh
+    /// tokens past their expiry.
+    pub async fn prune(&self, now: i64) -> Result<Pruned, sqlx::Error> {
+        repo::prune(&self.db, now).await
+    }
+
+    /// How many refresh tokens of the session are current; exactly one for a healthy kept
+    /// session (checked by the tests after concurrent and crashing loads).
+    pub async fn current_refresh_count(&self, sid: &str) -> Result<i64, sqlx::Error> {
+        repo::current_refresh_count(&self.db, sid).await
+    }
+}
