@@ -180,7 +180,7 @@ async fn add_user(config: Config, user_id: &str, options: &[&str]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let new = app::NewAccount {
+    let new = app::OperatorAccount {
         user_id: user_id.to_owned(),
         email: email.unwrap_or_else(|| format!("{user_id}@localhost.localdomain")),
         name: name.unwrap_or_else(|| user_id.to_owned()),

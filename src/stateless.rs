@@ -18,11 +18,10 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use crate::auth::cookies::{self, ACCESS_COOKIE};
 use crate::auth::tokens::{Jwks, TokenKind, Verified, Verifier};
 use crate::clock::SharedClock;
 use crate::config::{ConfigError, MIN_SECRET_BYTES};
-use crate::vocab::Rule;
+use crate::vocab::{ACCESS_COOKIE, Rule};
 
 /// Where the verifier's keys come from.
 #[derive(Clone, Debug)]
@@ -236,7 +235,7 @@ fn token_of(req: &HttpRequest) -> Option<String> {
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(|t| t.trim().to_owned())
-        .or_else(|| cookies::read(req, ACCESS_COOKIE).map(str::to_owned))
+        .or_else(|| req.cookie(ACCESS_COOKIE).map(|c| c.value().to_owned()))
         .filter(|t| !t.is_empty())
 }
 

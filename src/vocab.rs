@@ -1,8 +1,13 @@
-//! The stable names that pages, logs, metrics and tests share: the steps of a request's
-//! timeline, the checks of a token's verification, and the attacks of the lab. Each is an enum
+//! The stable names that pages, logs, metrics and tests share: the cookies' names, the steps
+//! of a request's timeline, the checks of a token's verification, and the attacks of the lab. Each is an enum
 //! with one `as_str()`, so a name is spelled in exactly one place, and every `match` on one
 //! (the metrics' counters, the i18n descriptions) is exhaustive: a new event that is not
 //! described, counted or translated does not compile.
+
+/// The cookie that carries the access token (the course's name).
+pub const ACCESS_COOKIE: &str = "access_jwt";
+/// The cookie that carries the refresh token (the course's name).
+pub const REFRESH_COOKIE: &str = "refresh_jwt";
 
 /// Declares an enum of stable names: each variant, its name, `as_str()`, `parse()` and `ALL`
 /// (every variant, in declaration order).

@@ -2,10 +2,10 @@
 //! and nothing but a genuine token is ever accepted.
 
 use actix_web::test::TestRequest;
-use jwt_cookie_lab::auth::guard::presented_tokens;
 use jwt_cookie_lab::auth::tokens::{TokenKind, Tokens, Verified};
 use jwt_cookie_lab::config::Config;
 use jwt_cookie_lab::i18n::Lang;
+use jwt_cookie_lab::web::guard::presented_tokens;
 use proptest::prelude::*;
 
 fn tokens() -> Tokens {

@@ -675,6 +675,16 @@ fn unreadable_header(token: &str) -> Invalid {
     }
 }
 
+/// The token of an `Authorization` header's value, if its scheme is `Bearer` (other schemes
+/// are not ours).
+pub fn bearer(header_value: &str) -> Option<&str> {
+    header_value
+        .strip_prefix("Bearer ")
+        .or_else(|| header_value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 /// 122 random bits, for session ids and `jti`s.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()

@@ -15,8 +15,19 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
 
-use crate::auth::guard::{LogIdentity, RequestIdentity};
-use crate::auth::state::AppState;
+use crate::web::guard::{LogIdentity, RequestIdentity};
+use crate::web::{AppState, Routes};
+
+/// The operators' routes on the public server: the probes, the API description and its page.
+pub fn configure(routes: &mut Routes) {
+    routes
+        .add("/healthz", |r| r.route(web::get().to(probes::healthz)))
+        .add("/readyz", |r| r.route(web::get().to(probes::readyz)))
+        .add("/openapi.json", |r| {
+            r.route(web::get().to(openapi::document))
+        })
+        .add("/api", |r| r.route(web::get().to(openapi::reference)));
+}
 
 /// The target of the one log line each request gets (`RUST_LOG=…,jwt_cookie_lab::access=off`
 /// turns it off).

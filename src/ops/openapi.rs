@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::probes;
 use crate::error::AppError;
-use crate::web::pages::{Chrome, chrome, render};
+use crate::web::chrome::{Chrome, chrome, render};
 use crate::web::{keys, login, logout, password, sessions, signup, userinfo};
 
 #[derive(OpenApi)]

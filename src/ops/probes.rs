@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::state::AppState;
 use crate::error::UNAVAILABLE_RETRY_AFTER_SECS;
+use crate::web::AppState;
 
 /// What `/readyz` found.
 #[derive(Serialize, ToSchema)]

@@ -4,9 +4,14 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use crate::auth::state::AppState;
+use super::routes::Routes;
+use super::state::AppState;
 use crate::auth::tokens::Jwks;
 use crate::error::{AppError, ErrorBody};
+
+pub fn configure(routes: &mut Routes) {
+    routes.add("/.well-known/jwks.json", |r| r.route(web::get().to(jwks)));
+}
 
 /// How long others may keep the key set. Rotation keeps the previous key published for much
 /// longer than this, so a cached copy never lacks a key still in use.

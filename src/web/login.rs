@@ -9,16 +9,23 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::chrome::{Chrome, chrome, render, retry_after};
 use super::negotiate::{self, Either};
-use super::pages::{Chrome, chrome, render, retry_after};
-use crate::auth::cookies;
-use crate::auth::flow::{self, Started};
-use crate::auth::state::AppState;
-use crate::auth::throttle::Admission;
+use super::routes::Routes;
+use super::state::AppState;
+use crate::auth::credentials::Checked;
+use crate::auth::session::{self, Started};
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::Texts;
 use crate::metrics::LoginOutcome;
-use crate::store::users::{self, User};
+use crate::store::users::User;
+use crate::web::cookies;
+
+pub fn configure(routes: &mut Routes) {
+    routes.add("/login", |r| {
+        r.route(web::get().to(form)).route(web::post().to(submit))
+    });
+}
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -129,76 +136,32 @@ pub async fn submit(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
     let body = negotiate::body_bytes(body)?;
-    let parsed = negotiate::parse_body::<JsonLogin, FormLogin>(&req, &body)?;
-    let from_form = matches!(parsed, Either::Form(_));
-    let (user_id, password, keep) = match parsed {
-        Either::Json(j) => (
-            j.login_info.user_id,
-            j.login_info.password,
-            j.checked_keep_login,
-        ),
-        Either::Form(f) => {
-            let keep = negotiate::checkbox(f.checked_keep_login.as_deref());
-            (f.user_id, f.password, keep)
-        }
-    };
-    let user_id = user_id.trim().to_owned();
-
+    let mut attempt = Attempt::parse(&req, &body)?;
     let address = client_address(&req);
-    let failed_page = |error: String, status: StatusCode, user_id: String| {
-        let page = LoginPage {
-            chrome: chrome(&req, false, "login"),
-            notice: None,
-            error: Some(error),
-            user_id,
-            keep,
-            demo_users: state.config.demo_users,
-        };
-        render(status, &page)
-    };
-    let admission = state.throttle.check(&user_id, address).await?;
-    if let Admission::Wait(retry_after_secs) = admission {
-        state.metrics.login(LoginOutcome::Throttled);
-        tracing::warn!(user = %user_id, %address, retry_after_secs, event = "login_throttled",
-            "login throttled");
-        if !from_form {
-            return Err(AppError::TooManyRequests { retry_after_secs });
-        }
-        let message = chrome(&req, false, "login").t.retry_in(retry_after_secs);
-        let page = failed_page(message, StatusCode::TOO_MANY_REQUESTS, user_id)?;
-        return Ok(retry_after(page, retry_after_secs));
-    }
-
-    let found = users::find_with_hash(&state.db, &user_id).await?;
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
-    let matched = state
-        .passwords
-        .verify(SecretString::from(password), hash)
+    let password = SecretString::from(std::mem::take(&mut attempt.password));
+    let checked = state
+        .credentials()
+        .login(&attempt.user_id, password, address)
         .await?;
-    let user = match (matched, user) {
-        (true, Some(user)) => user,
-        _ => {
-            state.throttle.failed(&user_id, address).await?;
+    let user = match checked {
+        Checked::Right(user) => user,
+        Checked::Wait(retry_after_secs) => {
+            state.metrics.login(LoginOutcome::Throttled);
+            tracing::warn!(user = %attempt.user_id, %address, retry_after_secs,
+                event = "login_throttled", "login throttled");
+            return attempt.throttled(&req, &state, retry_after_secs);
+        }
+        Checked::Wrong => {
             state.metrics.login(LoginOutcome::Failed);
-            tracing::info!(user = %user_id, %address, event = "login_failed", "login failed");
-            return if from_form {
-                // Never say whether the user exists.
-                let error = chrome(&req, false, "login").t.login_failed.to_owned();
-                failed_page(error, StatusCode::UNAUTHORIZED, user_id)
-            } else {
-                Err(AppError::Unauthorized)
-            };
+            tracing::info!(user = %attempt.user_id, %address, event = "login_failed",
+                "login failed");
+            return attempt.failed(&req, &state);
         }
     };
-    state.throttle.succeeded(&user_id, admission).await?;
     state.metrics.login(LoginOutcome::Ok);
-
-    let started = start_session(&req, &state, &user, keep).await?;
+    let started = start_session(&req, &state, &user, attempt.keep).await?;
     // The course's client expects a 302 to /userinfo; a browser form gets the proper 303.
-    let mut response = if from_form {
+    let mut response = if attempt.from_form {
         HttpResponse::SeeOther()
     } else {
         HttpResponse::Found()
@@ -208,6 +171,80 @@ pub async fn submit(
         .finish();
     set_login_cookies(&mut response, started);
     Ok(response)
+}
+
+/// A login attempt, from the course's JSON or the form.
+struct Attempt {
+    user_id: String,
+    password: String,
+    keep: bool,
+    from_form: bool,
+}
+
+impl Attempt {
+    fn parse(req: &HttpRequest, body: &[u8]) -> Result<Attempt, AppError> {
+        let parsed = negotiate::parse_body::<JsonLogin, FormLogin>(req, body)?;
+        let from_form = matches!(parsed, Either::Form(_));
+        let (user_id, password, keep) = match parsed {
+            Either::Json(j) => (
+                j.login_info.user_id,
+                j.login_info.password,
+                j.checked_keep_login,
+            ),
+            Either::Form(f) => {
+                let keep = negotiate::checkbox(f.checked_keep_login.as_deref());
+                (f.user_id, f.password, keep)
+            }
+        };
+        Ok(Attempt {
+            user_id: user_id.trim().to_owned(),
+            password,
+            keep,
+            from_form,
+        })
+    }
+
+    /// The form again with `error`, the user ID kept.
+    fn page_again(
+        &self,
+        req: &HttpRequest,
+        state: &AppState,
+        status: StatusCode,
+        error: String,
+    ) -> Result<HttpResponse, AppError> {
+        let page = LoginPage {
+            chrome: chrome(req, false, "login"),
+            notice: None,
+            error: Some(error),
+            user_id: self.user_id.clone(),
+            keep: self.keep,
+            demo_users: state.config.demo_users,
+        };
+        render(status, &page)
+    }
+
+    fn throttled(
+        &self,
+        req: &HttpRequest,
+        state: &AppState,
+        retry_after_secs: u64,
+    ) -> Result<HttpResponse, AppError> {
+        if !self.from_form {
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+        let message = chrome(req, false, "login").t.retry_in(retry_after_secs);
+        let page = self.page_again(req, state, StatusCode::TOO_MANY_REQUESTS, message)?;
+        Ok(retry_after(page, retry_after_secs))
+    }
+
+    /// Never says whether the user exists.
+    fn failed(&self, req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
+        if !self.from_form {
+            return Err(AppError::Unauthorized);
+        }
+        let error = chrome(req, false, "login").t.login_failed.to_owned();
+        self.page_again(req, state, StatusCode::UNAUTHORIZED, error)
+    }
 }
 
 /// Starts a session for `user`, remembering the browser it came from (for `/sessions`).
@@ -222,7 +259,7 @@ pub async fn start_session(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    flow::start(state, user, keep, user_agent).await
+    session::start(state.auth(), user, keep, user_agent).await
 }
 
 /// Writes the cookies of a fresh login: access always, refresh only for "keep me logged in".

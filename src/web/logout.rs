@@ -3,10 +3,15 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::negotiate;
-use crate::auth::state::AppState;
-use crate::auth::{cookies, flow, guard};
+use super::routes::Routes;
+use super::state::AppState;
+use super::{cookies, guard, negotiate};
+use crate::auth::session;
 use crate::error::{AppError, ErrorBody};
+
+pub fn configure(routes: &mut Routes) {
+    routes.add("/logout", |r| r.route(web::post().to(submit)));
+}
 
 /// Logs out: ends the session on the server (its tokens are refused from now on, everywhere),
 /// clears both cookies and asks the browser to drop this site's cookies. Logging out twice, or
@@ -26,7 +31,7 @@ pub async fn submit(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let (access, refresh, _) = guard::presented_tokens(&req);
-    flow::end(&state, access.as_deref(), refresh.as_deref()).await?;
+    session::end(state.auth(), access.as_deref(), refresh.as_deref()).await?;
     let mut response = if negotiate::wants_html(&req) {
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/login?notice=logged-out"))
@@ -35,12 +40,6 @@ pub async fn submit(
         // 205 Reset Content: the course's contract; it carries no body.
         HttpResponse::ResetContent().finish()
     };
-    for cookie in cookies::clear_both() {
-        let _ = response.add_cookie(&cookie);
-    }
-    response.headers_mut().insert(
-        header::HeaderName::from_static(cookies::CLEAR_SITE_DATA.0),
-        header::HeaderValue::from_static(cookies::CLEAR_SITE_DATA.1),
-    );
+    cookies::log_out(&mut response);
     Ok(response)
 }

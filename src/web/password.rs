@@ -8,17 +8,23 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::chrome::{Chrome, chrome, render, retry_after};
+use super::guard::Authenticated;
 use super::login::client_address;
 use super::negotiate::{self, Either};
-use super::pages::{Chrome, chrome, private, render, retry_after};
-use crate::auth::guard::Authenticated;
-use crate::auth::password::check_new_password;
-use crate::auth::state::AppState;
-use crate::auth::throttle::Admission;
+use super::routes::Routes;
+use super::state::AppState;
+use crate::auth::credentials::Checked;
+use crate::domain::NewPassword;
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::Lang;
 use crate::store::sessions::EndCause;
-use crate::store::users;
+
+pub fn configure(routes: &mut Routes) {
+    routes.add("/password", |r| {
+        r.route(web::get().to(form)).route(web::post().to(submit))
+    });
+}
 
 #[derive(Template)]
 #[template(path = "password.html")]
@@ -53,7 +59,7 @@ struct PasswordChanged {
 
 pub async fn form(
     req: HttpRequest,
-    auth: Authenticated,
+    _auth: Authenticated,
     query: web::Query<PasswordQuery>,
 ) -> Result<HttpResponse, AppError> {
     let chrome = chrome(&req, true, "password");
@@ -66,7 +72,7 @@ pub async fn form(
         notice,
         error: None,
     };
-    Ok(private(render(StatusCode::OK, &page)?, &auth))
+    render(StatusCode::OK, &page)
 }
 
 /// Changes the password; every other session of the user ends in the same transaction.
@@ -96,62 +102,55 @@ pub async fn submit(
     let parsed = negotiate::parse_body::<PasswordChange, PasswordChange>(&req, &body)?;
     let from_form = matches!(parsed, Either::Form(_));
     let (Either::Json(change) | Either::Form(change)) = parsed;
-    let identity = &auth.identity;
-    let user = identity.user();
-    let address = client_address(&req);
-
-    // The form answers with itself and the message; other clients with a JSON error.
-    let refuse = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
-        if from_form {
-            let page = PasswordPage {
-                chrome: chrome(&req, true, "password"),
-                notice: None,
-                error: Some(message),
-            };
-            Ok(private(render(status, &page)?, &auth))
-        } else {
-            Err(match status {
-                StatusCode::FORBIDDEN => AppError::Forbidden(message),
-                _ => AppError::BadRequest(message),
-            })
+    let refuse = Refusal {
+        req: &req,
+        from_form,
+    };
+    let user = auth.identity.user();
+    let current = SecretString::from(change.current_password);
+    let checked = state
+        .credentials()
+        .current_password(user.id, &user.user_id, current, client_address(&req))
+        .await?;
+    match checked {
+        Checked::Right(()) => {}
+        Checked::Wait(retry_after_secs) => return refuse.throttled(retry_after_secs),
+        Checked::Wrong => {
+            let message = refuse.texts().wrong_current_password.to_owned();
+            return refuse.with(StatusCode::FORBIDDEN, message);
+        }
+    }
+    let new_password = match NewPassword::parse(&user.user_id, change.new_password) {
+        Ok(new_password) => new_password,
+        Err(weak) => {
+            let message = weak.message(refuse.lang()).to_owned();
+            return refuse.with(StatusCode::BAD_REQUEST, message);
         }
     };
+    let ended = change_password(&state, &auth, new_password).await?;
+    let response = if from_form {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/password?notice=changed"))
+            .finish()
+    } else {
+        HttpResponse::Ok().json(PasswordChanged {
+            changed: true,
+            other_sessions_ended: ended,
+        })
+    };
+    Ok(response)
+}
 
-    let admission = state.throttle.check(&user.user_id, address).await?;
-    if let Admission::Wait(retry_after_secs) = admission {
-        if !from_form {
-            return Err(AppError::TooManyRequests { retry_after_secs });
-        }
-        let message = chrome(&req, true, "password").t.retry_in(retry_after_secs);
-        let page = refuse(StatusCode::TOO_MANY_REQUESTS, message)?;
-        return Ok(retry_after(page, retry_after_secs));
-    }
-    let stored = users::find_hash_by_pk(&state.db, user.id).await?;
-    let current_ok = state
-        .passwords
-        .verify(SecretString::from(change.current_password), stored)
-        .await?;
-    if !current_ok {
-        state.throttle.failed(&user.user_id, address).await?;
-        let message = chrome(&req, true, "password")
-            .t
-            .wrong_current_password
-            .to_owned();
-        return refuse(StatusCode::FORBIDDEN, message);
-    }
-    state.throttle.succeeded(&user.user_id, admission).await?;
-    if let Err(weak) = check_new_password(&user.user_id, &change.new_password) {
-        let lang = if from_form {
-            chrome(&req, true, "password").lang
-        } else {
-            Lang::En
-        };
-        return refuse(StatusCode::BAD_REQUEST, weak.message(lang).to_owned());
-    }
-    let hash = state
-        .passwords
-        .hash(SecretString::from(change.new_password))
-        .await?;
+/// Hashes the new password and sets it, ending every other session of the user in the same
+/// transaction; returns how many ended.
+async fn change_password(
+    state: &AppState,
+    auth: &Authenticated,
+    new_password: NewPassword,
+) -> Result<usize, AppError> {
+    let identity = &auth.identity;
+    let user = identity.user();
+    let hash = state.passwords.hash(new_password.into_secret()).await?;
     let now = state.clock.now();
     let ended = state
         .sessions
@@ -162,15 +161,49 @@ pub async fn submit(
         .session_ended(EndCause::PasswordChange, ended.len() as u64);
     tracing::info!(user = %user.user_id, other_sessions_ended = ended.len(),
         event = "password_changed", "password changed");
-    let response = if from_form {
-        HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/password?notice=changed"))
-            .finish()
-    } else {
-        HttpResponse::Ok().json(PasswordChanged {
-            changed: true,
-            other_sessions_ended: ended.len(),
-        })
-    };
-    Ok(private(response, &auth))
+    Ok(ended.len())
+}
+
+/// How a refused change is answered: the form with its message, or a JSON error.
+struct Refusal<'a> {
+    req: &'a HttpRequest,
+    from_form: bool,
+}
+
+impl Refusal<'_> {
+    fn lang(&self) -> Lang {
+        if self.from_form {
+            chrome(self.req, true, "password").lang
+        } else {
+            Lang::En
+        }
+    }
+
+    fn texts(&self) -> &'static crate::i18n::Texts {
+        chrome(self.req, true, "password").t
+    }
+
+    fn with(&self, status: StatusCode, message: String) -> Result<HttpResponse, AppError> {
+        if !self.from_form {
+            return Err(match status {
+                StatusCode::FORBIDDEN => AppError::Forbidden(message),
+                _ => AppError::BadRequest(message),
+            });
+        }
+        let page = PasswordPage {
+            chrome: chrome(self.req, true, "password"),
+            notice: None,
+            error: Some(message),
+        };
+        render(status, &page)
+    }
+
+    fn throttled(&self, retry_after_secs: u64) -> Result<HttpResponse, AppError> {
+        if !self.from_form {
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+        let message = self.texts().retry_in(retry_after_secs);
+        let page = self.with(StatusCode::TOO_MANY_REQUESTS, message)?;
+        Ok(retry_after(page, retry_after_secs))
+    }
 }

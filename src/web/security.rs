@@ -8,8 +8,8 @@ use actix_web::web;
 
 use actix_web::ResponseError;
 
-use super::cross_site;
-use crate::auth::state::AppState;
+use super::state::AppState;
+use super::teach::cross_site;
 use crate::error::AppError;
 
 /// Scripts and styles only from this origin (no inline script), never framed, no sniffing,

@@ -6,15 +6,24 @@ use askama::Template;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::lineage::{self, Picture};
-use super::negotiate;
-use super::pages::{Chrome, chrome, private, render};
-use crate::auth::cookies;
-use crate::auth::guard::Authenticated;
-use crate::auth::state::AppState;
+use super::chrome::{Chrome, chrome, render};
+use super::guard::Authenticated;
+use super::routes::Routes;
+use super::state::AppState;
+use super::teach::lineage::{self, Picture};
+use super::{cookies, negotiate};
 use crate::clock::{format_unix, rfc3339};
 use crate::error::{AppError, ErrorBody};
 use crate::store::sessions::EndCause;
+
+pub fn configure(routes: &mut Routes) {
+    routes
+        .add("/sessions", |r| r.route(web::get().to(list)))
+        .add("/sessions/revoke-others", |r| {
+            r.route(web::post().to(revoke_others))
+        })
+        .add("/sessions/{id}/revoke", |r| r.route(web::post().to(revoke)));
+}
 
 /// One session as the JSON list shows it.
 #[derive(Serialize, ToSchema)]
@@ -129,7 +138,7 @@ pub async fn list(
             .collect();
         HttpResponse::Ok().json(views)
     };
-    Ok(private(response, &auth))
+    Ok(response)
 }
 
 /// Ends one of the user's own sessions. Another user's session, or one that does not exist,
@@ -178,13 +187,7 @@ pub async fn revoke(
         } else {
             HttpResponse::NoContent().finish()
         };
-        for cookie in cookies::clear_both() {
-            let _ = response.add_cookie(&cookie);
-        }
-        response.headers_mut().insert(
-            header::HeaderName::from_static(cookies::CLEAR_SITE_DATA.0),
-            header::HeaderValue::from_static(cookies::CLEAR_SITE_DATA.1),
-        );
+        cookies::log_out(&mut response);
         return Ok(response);
     }
     let response = if html {
@@ -194,7 +197,7 @@ pub async fn revoke(
     } else {
         HttpResponse::NoContent().finish()
     };
-    Ok(private(response, &auth))
+    Ok(response)
 }
 
 /// "Log out everywhere else": ends every session of the user but this one.
@@ -233,5 +236,5 @@ pub async fn revoke_others(
             revoked: ended.len(),
         })
     };
-    Ok(private(response, &auth))
+    Ok(response)
 }

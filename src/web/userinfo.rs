@@ -5,15 +5,21 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::inspect::{self, TokenView};
+use super::chrome::{Chrome, chrome, render};
+use super::guard::Authenticated;
 use super::negotiate;
-use super::pages::{Chrome, chrome, private, render};
-use crate::auth::guard::Authenticated;
-use crate::auth::state::AppState;
+use super::routes::Routes;
+use super::state::AppState;
+use super::teach::cross_site;
+use super::teach::inspect::{self, TokenView};
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::describe_event;
 use crate::store::users::User;
 use crate::vocab::Event;
+
+pub fn configure(routes: &mut Routes) {
+    routes.add("/userinfo", |r| r.route(web::get().to(show)));
+}
 
 pub struct TimelineStep {
     pub name: Event,
@@ -97,13 +103,11 @@ pub async fn show(
                 .demo
                 .as_ref()
                 .and_then(|d| d.cross_site_port)
-                .map(|port| {
-                    super::cross_site::link(req.connection_info().host(), port, chrome_lang)
-                }),
+                .map(|port| cross_site::link(req.connection_info().host(), port, chrome_lang)),
         };
         render(StatusCode::OK, &page)?
     } else {
         HttpResponse::Ok().json(identity.user())
     };
-    Ok(private(response, &auth))
+    Ok(response)
 }

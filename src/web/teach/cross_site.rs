@@ -17,11 +17,38 @@ use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use askama::Template;
 
-use super::pages::lang;
-use crate::auth::cookies::{self, ACCESS_COOKIE};
-use crate::auth::state::{AppState, CROSS_SITE_SEEN_MAX, CrossSiteRequest};
+use super::demo_only;
 use crate::error::AppError;
 use crate::i18n::{Lang, Texts};
+use crate::web::chrome::lang;
+use crate::web::cookies::{self, ACCESS_COOKIE};
+use crate::web::routes::Routes;
+use crate::web::state::AppState;
+
+/// A request that came from another site, as the server saw it.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Seen {
+    pub at: i64,
+    pub method: String,
+    pub path: String,
+    pub origin: String,
+    pub sec_fetch_site: String,
+    /// Whether the browser sent the access cookie along (SameSite=Strict says it must not).
+    pub cookie_sent: bool,
+    pub status: u16,
+    /// Which defence of the server answered, if one did.
+    pub refused_by: Option<&'static str>,
+}
+
+/// Requests remembered for the report.
+const SEEN_MAX: usize = 20;
+
+pub fn configure(routes: &mut Routes) {
+    routes.add("/demo/cross-site/report", |r| {
+        r.route(web::get().to(report))
+    });
+}
 
 /// The app's other loopback name: what makes the two a different *site* for the browser.
 pub fn other_host(host: &str) -> &'static str {
@@ -82,14 +109,14 @@ async fn script() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(include_str!("../../static/cross-site.js"))
+        .body(include_str!("../../../static/cross-site.js"))
 }
 
 async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(include_str!("../../static/style.css"))
+        .body(include_str!("../../../static/style.css"))
 }
 
 /// Serves the other site on `listener`.
@@ -148,7 +175,7 @@ pub fn record(state: &AppState, req: &HttpRequest, res_status: StatusCode, refus
     } else {
         None
     };
-    let seen = CrossSiteRequest {
+    let seen = Seen {
         at: state.clock.now(),
         method: req.method().to_string(),
         path: req.path().to_owned(),
@@ -159,7 +186,7 @@ pub fn record(state: &AppState, req: &HttpRequest, res_status: StatusCode, refus
         refused_by,
     };
     if let Ok(mut log) = demo.cross_site_seen.lock() {
-        if log.len() >= CROSS_SITE_SEEN_MAX {
+        if log.len() >= SEEN_MAX {
             log.pop_front();
         }
         log.push_back(seen);
@@ -172,11 +199,9 @@ pub async fn report(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(demo) = &state.demo else {
-        return Err(AppError::NotFound);
-    };
+    let demo = demo_only(&state)?;
     let since = state.clock.now() - 120;
-    let seen: Vec<CrossSiteRequest> = demo
+    let seen: Vec<Seen> = demo
         .cross_site_seen
         .lock()
         .map(|log| log.iter().filter(|s| s.at >= since).cloned().collect())

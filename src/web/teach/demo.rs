@@ -1,15 +1,37 @@
-//! Demo mode (`DEMO_MODE=true`): buttons that change your tokens on purpose, so a class can
-//! watch the server react on the next page load. Off demo mode every route here is a 404.
+//! Demo mode's buttons on `/userinfo`: they change your tokens on purpose, so a class can watch
+//! the server react on the next page load. Each goes through the same functions a real request
+//! takes (`auth::session` mints, the session store refreshes and confirms). Off demo mode
+//! every route here is a 404.
 
+use actix_web::cookie::Cookie;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use crate::auth::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE};
-use crate::auth::guard::Authenticated;
-use crate::auth::state::AppState;
+use super::demo_only;
+use crate::auth::session::mint_refresh;
 use crate::auth::tokens::{self, TokenKind};
 use crate::error::AppError;
-use crate::store::sessions::{NewRefresh, PresentedRefresh, RefreshOutcome};
+use crate::store::sessions::{PresentedRefresh, RefreshOutcome};
+use crate::web::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE};
+use crate::web::guard::Authenticated;
+use crate::web::routes::Routes;
+use crate::web::state::AppState;
+
+pub fn configure(routes: &mut Routes) {
+    routes
+        .add("/demo/expire-access", |r| {
+            r.route(web::post().to(expire_access))
+        })
+        .add("/demo/forget-refresh", |r| {
+            r.route(web::post().to(forget_refresh))
+        })
+        .add("/demo/replay-refresh", |r| {
+            r.route(web::post().to(replay_refresh))
+        })
+        .add("/demo/lose-answer", |r| {
+            r.route(web::post().to(lose_answer))
+        });
+}
 
 fn back_to_userinfo() -> HttpResponse {
     HttpResponse::SeeOther()
@@ -18,24 +40,16 @@ fn back_to_userinfo() -> HttpResponse {
         .finish()
 }
 
-fn demo_only(state: &AppState) -> Result<(), AppError> {
-    if state.config.demo_mode {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// An access cookie holding a correctly signed token whose `exp` has just passed, on the same
 /// branch of the lineage as the current one. The cookie itself stays as persistent as before,
 /// so the browser keeps sending it.
 fn expired_access_cookie(
     state: &AppState,
     auth: &Authenticated,
-) -> Result<actix_web::cookie::Cookie<'static>, AppError> {
+) -> Result<Cookie<'static>, AppError> {
     let identity = &auth.identity;
     let now = state.clock.now();
-    let ttl = state.config.access_token_ttl.whole_seconds();
+    let ttl = state.lifetimes.access.whole_seconds();
     let issued = state.tokens.issue(
         TokenKind::Access,
         &identity.user().user_id,
@@ -51,27 +65,38 @@ fn expired_access_cookie(
     Ok(cookies::access(issued.token, max_age))
 }
 
+/// Back to `/userinfo` with an expired access token in place of the one in force.
+fn with_expired_access(state: &AppState, auth: &Authenticated) -> Result<HttpResponse, AppError> {
+    let mut response = back_to_userinfo();
+    cookies::replace(
+        &mut response,
+        ACCESS_COOKIE,
+        &expired_access_cookie(state, auth)?,
+    );
+    Ok(response)
+}
+
 /// "Expire my access token now": the next load shows access-expired, then the refresh.
 pub async fn expire_access(
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
-    let mut response = back_to_userinfo();
-    auth.write_cookies_except(&mut response, ACCESS_COOKIE);
-    let _ = response.add_cookie(&expired_access_cookie(&state, &auth)?);
-    Ok(response)
+    with_expired_access(&state, &auth)
 }
 
 /// "Forget my refresh token": the next load of a kept session shows a new one being issued.
 pub async fn forget_refresh(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    _auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
     let mut response = back_to_userinfo();
-    auth.write_cookies_except(&mut response, REFRESH_COOKIE);
-    let _ = response.add_cookie(&cookies::clear(REFRESH_COOKIE));
+    cookies::replace(
+        &mut response,
+        REFRESH_COOKIE,
+        &cookies::clear(REFRESH_COOKIE),
+    );
     Ok(response)
 }
 
@@ -90,42 +115,31 @@ async fn refresh_behind_the_browsers_back(
             "There is no refresh token to use: log in with “keep me logged in” first.".into(),
         ));
     };
-    let session = identity.session();
     let at = backdated_ms.div_euclid(1000);
-    let exp = (at + state.config.refresh_token_ttl.whole_seconds()).min(session.expires_at);
-    let child = state.tokens.issue(
-        TokenKind::Refresh,
+    let child = mint_refresh(
+        state.auth(),
         &identity.user().user_id,
-        &session.id,
+        identity.session(),
         at,
-        exp,
-        None,
     )?;
-    let fingerprint = tokens::fingerprint(&child.token);
-    let record = NewRefresh {
-        fingerprint: &fingerprint,
-        jti: &child.claims.jti,
-        issued_ms: backdated_ms,
-        expires_at: exp,
+    let presented = PresentedRefresh {
+        fingerprint: &tokens::fingerprint(current),
+        // The cookie's jti (empty if its claims are not at hand: the store then places the
+        // token by its fingerprint alone).
+        jti: identity.refresh.as_ref().map_or("", |c| c.jti.as_str()),
     };
-    let grace_ms = state.config.refresh_reuse_grace.whole_milliseconds() as i64;
     let outcome = state
         .sessions
         .refresh(
             &identity.live,
-            Some(PresentedRefresh {
-                fingerprint: &tokens::fingerprint(current),
-                // The cookie's jti (empty if its claims are not at hand: the store then places
-                // the token by its fingerprint alone).
-                jti: identity.refresh.as_ref().map_or("", |c| c.jti.as_str()),
-            }),
-            &record,
+            Some(presented),
+            &child.record(backdated_ms),
             backdated_ms,
-            grace_ms,
+            state.lifetimes.grace_ms(),
         )
         .await?;
     match outcome {
-        RefreshOutcome::Issued { .. } => Ok(child.claims.jti),
+        RefreshOutcome::Issued { .. } => Ok(child.issued.claims.jti),
         _ => Err(AppError::BadRequest(
             "The server could not use your refresh token just now; reload and try again.".into(),
         )),
@@ -133,7 +147,7 @@ async fn refresh_behind_the_browsers_back(
 }
 
 fn just_past_the_grace(state: &AppState) -> i64 {
-    state.clock.now_ms() - state.config.refresh_reuse_grace.whole_milliseconds() as i64 - 1
+    state.clock.now_ms() - state.lifetimes.grace_ms() - 1
 }
 
 /// "Lose a refresh answer": the server refreshes with your refresh token and the answer never
@@ -146,10 +160,7 @@ pub async fn lose_answer(
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
     refresh_behind_the_browsers_back(&state, &auth, just_past_the_grace(&state)).await?;
-    let mut response = back_to_userinfo();
-    auth.write_cookies_except(&mut response, ACCESS_COOKIE);
-    let _ = response.add_cookie(&expired_access_cookie(&state, &auth)?);
-    Ok(response)
+    with_expired_access(&state, &auth)
 }
 
 /// "Replay an old refresh token": plays the thief. The server refreshes with a copy of your
@@ -173,9 +184,6 @@ pub async fn replay_refresh(
         return Err(AppError::NotFound);
     };
     state.sessions.confirm(&live, &thiefs, when).await?;
-    let mut response = back_to_userinfo();
     // Keep the browser's (now retired) refresh token; only the access token goes.
-    auth.write_cookies_except(&mut response, ACCESS_COOKIE);
-    let _ = response.add_cookie(&expired_access_cookie(&state, &auth)?);
-    Ok(response)
+    with_expired_access(&state, &auth)
 }

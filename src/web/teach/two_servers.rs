@@ -14,16 +14,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::inspect::{self, TokenView};
-use super::pages::{Chrome, chrome, render};
-use crate::auth::cookies::{self, CLEAR_SITE_DATA};
+use super::{Demo, demo_only};
 use crate::auth::flow::{self, Verdict};
-use crate::auth::guard::Authenticated;
-use crate::auth::state::AppState;
+use crate::auth::session;
 use crate::auth::tokens::{self, Claims, TokenKind, Verified};
 use crate::config::TokenAlg;
 use crate::error::AppError;
 use crate::i18n::{Lang, Texts};
 use crate::vocab::Event;
+use crate::web::chrome::{Chrome, chrome, render};
+use crate::web::cookies;
+use crate::web::guard::Authenticated;
+use crate::web::routes::Routes;
+use crate::web::state::AppState;
 
 /// One server's answer, for people.
 pub struct Answer {
@@ -53,18 +56,28 @@ struct TwoServersPage {
     now: i64,
 }
 
-fn demo_only(state: &AppState) -> Result<&crate::auth::state::Demo, AppError> {
-    match (&state.demo, state.config.demo_mode) {
-        (Some(demo), true) => Ok(demo),
-        _ => Err(AppError::NotFound),
-    }
+pub fn configure(routes: &mut Routes) {
+    routes
+        .add("/demo/two-servers", |r| r.route(web::get().to(page)))
+        .add("/demo/two-servers/ask", |r| r.route(web::post().to(ask)))
+        .add("/demo/two-servers/copy", |r| {
+            r.route(web::post().to(keep_copy))
+        })
+        .add("/demo/two-servers/mint", |r| r.route(web::post().to(mint)))
+        .add("/demo/copy/{id}", |r| r.route(web::get().to(copy_page)))
+        .add("/demo/copy/{id}/ask", |r| {
+            r.route(web::post().to(ask_with_copy))
+        })
+        .add("/demo/copy/{id}/logout", |r| {
+            r.route(web::post().to(log_out_victim))
+        });
 }
 
 /// The app's answer, from the path every request takes (the token as `Authorization: Bearer`,
 /// no refresh token).
 async fn ask_app(state: &AppState, lang: Lang, token: &str) -> Result<Answer, AppError> {
     let t = lang.texts();
-    let resolution = flow::resolve(state, Some(token), None).await?;
+    let resolution = flow::resolve(state.auth(), Some(token), None).await?;
     let answer = match resolution.verdict {
         Verdict::Authenticated(identity) => Answer {
             server: t.ts_app,
@@ -185,11 +198,11 @@ fn private(mut response: HttpResponse) -> HttpResponse {
 pub async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Authenticated,
+    _auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
     let page = page_for(&req, &state, true, None, Vec::new());
-    Ok(super::pages::private(render(StatusCode::OK, &page)?, &auth))
+    render(StatusCode::OK, &page)
 }
 
 /// `POST /demo/two-servers/ask`: your access token, to both.
@@ -202,7 +215,7 @@ pub async fn ask(
     let lang = chrome(&req, true, "").lang;
     let answers = ask_both(&state, lang, &auth.access_token).await?;
     let page = page_for(&req, &state, true, Some("mine"), answers);
-    Ok(super::pages::private(render(StatusCode::OK, &page)?, &auth))
+    render(StatusCode::OK, &page)
 }
 
 /// `POST /demo/two-servers/copy`: keep a copy of your access token, as a thief would.
@@ -213,11 +226,11 @@ pub async fn keep_copy(
     let demo = demo_only(&state)?;
     let id = tokens::new_id();
     demo.copies.insert(id.clone(), auth.access_token.clone());
-    let mut response = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/demo/copy/{id}")))
-        .finish();
-    auth.write_cookies(&mut response);
-    Ok(private(response))
+    Ok(private(
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/demo/copy/{id}")))
+            .finish(),
+    ))
 }
 
 /// `POST /demo/two-servers/mint` (HS256): a token for "admin" in a session that does not
@@ -225,7 +238,7 @@ pub async fn keep_copy(
 pub async fn mint(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Authenticated,
+    _auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
     if state.config.token_alg != TokenAlg::Hs256 {
@@ -250,7 +263,7 @@ pub async fn mint(
     let lang = chrome(&req, true, "").lang;
     let answers = ask_both(&state, lang, &token).await?;
     let page = page_for(&req, &state, true, Some("minted"), answers);
-    Ok(super::pages::private(render(StatusCode::OK, &page)?, &auth))
+    render(StatusCode::OK, &page)
 }
 
 #[derive(serde::Deserialize)]
@@ -259,7 +272,7 @@ pub struct CopyQuery {
 }
 
 fn copy_of(state: &AppState, id: &str) -> Result<String, AppError> {
-    let demo = demo_only(state)?;
+    let demo: &Demo = demo_only(state)?;
     if id.len() > 64 {
         return Err(AppError::NotFound);
     }
@@ -338,19 +351,13 @@ pub async fn log_out_victim(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let token = copy_of(&state, &id)?;
-    flow::end(&state, Some(&token), None).await?;
+    session::end(state.auth(), Some(&token), None).await?;
     let mut response = HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
             format!("/demo/copy/{id}?notice=logged-out"),
         ))
         .finish();
-    for cookie in cookies::clear_both() {
-        let _ = response.add_cookie(&cookie);
-    }
-    response.headers_mut().insert(
-        header::HeaderName::from_static(CLEAR_SITE_DATA.0),
-        header::HeaderValue::from_static(CLEAR_SITE_DATA.1),
-    );
+    cookies::log_out(&mut response);
     Ok(private(response))
 }

@@ -1,8 +1,9 @@
 //! The HTTP edge of authentication: takes the access token from the `access_jwt` cookie or an
-//! `Authorization: Bearer` header and the refresh token from `refresh_jwt`, lets `flow::resolve`
-//! decide, and hands the handler an [`Authenticated`] that writes any renewed cookies onto the
-//! response. A refusal becomes a 401 (`Not Authorized`) for API clients or a redirect to the
-//! login page for browsers, clearing stale cookies either way.
+//! `Authorization: Bearer` header and the refresh token from `refresh_jwt`, lets
+//! `auth::flow::resolve` decide, and hands the handler an [`Authenticated`]. Renewed cookies
+//! are left on the request for `cookies::write_renewed`. A refusal becomes a 401 (`Not
+//! Authorized`) for API clients or a redirect to the login page for browsers, clearing stale
+//! cookies either way.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,19 +13,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 
-use super::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE};
-use super::flow::{self, FlowEvent, Identity, NewCookie, Verdict};
+use super::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE, Renewed};
+use super::negotiate::wants_html;
 use super::state::AppState;
+use crate::auth::flow::{self, FlowEvent, Identity, Verdict};
+use crate::auth::session::NewCookie;
 use crate::error::{AppError, NOT_AUTHORIZED};
-
-/// Browsers say `Accept: text/html` and get pages and redirects; the course's client (axios)
-/// and curl do not, and get JSON and status codes.
-pub fn wants_html(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"))
-}
 
 /// Marks a request whose access-log line will be written (see `ops::observe`): only then does
 /// the guard note who the request was for, so a server with that log off pays nothing for it.
@@ -49,24 +43,6 @@ pub struct Authenticated {
     /// token inspector and the demo buttons. Never into a page or a log whole.
     pub access_token: String,
     pub refresh_token: Option<String>,
-    set_cookies: Vec<Cookie<'static>>,
-}
-
-impl Authenticated {
-    /// Adds the cookies this request renewed (if any) to the response.
-    pub fn write_cookies(&self, response: &mut HttpResponse) {
-        for cookie in &self.set_cookies {
-            // Only fails on a cookie that is not a valid header value; ours always are.
-            let _ = response.add_cookie(cookie);
-        }
-    }
-
-    /// Like `write_cookies`, leaving out the cookie `name` (which the handler sets itself).
-    pub fn write_cookies_except(&self, response: &mut HttpResponse, name: &str) {
-        for cookie in self.set_cookies.iter().filter(|c| c.name() != name) {
-            let _ = response.add_cookie(cookie);
-        }
-    }
 }
 
 /// The raw tokens a request carries. Only `Bearer` is taken from `Authorization`; other
@@ -76,12 +52,8 @@ pub fn presented_tokens(req: &HttpRequest) -> (Option<String>, Option<String>, &
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty());
+        .and_then(crate::auth::tokens::bearer)
+        .map(str::to_owned);
     let [access_cookie, refresh_cookie] = cookies::read_each(req, [ACCESS_COOKIE, REFRESH_COOKIE])
         .map(|v| v.filter(|v| !v.is_empty()).map(str::to_owned));
     let (access, via) = match bearer {
@@ -134,7 +106,8 @@ impl FromRequest for Authenticated {
                 .ok_or_else(|| AppError::internal("application state is not configured"))?
                 .clone();
             let (access, refresh, access_via) = presented_tokens(&req);
-            let resolution = flow::resolve(&state, access.as_deref(), refresh.as_deref()).await?;
+            let resolution =
+                flow::resolve(state.auth(), access.as_deref(), refresh.as_deref()).await?;
             state.metrics.flow(resolution.events.iter().map(|e| e.name));
             match resolution.verdict {
                 Verdict::Authenticated(identity) => {
@@ -156,13 +129,13 @@ impl FromRequest for Authenticated {
                         refresh_token = Some(new.issued.token.clone());
                         set_cookies.push(to_cookie(REFRESH_COOKIE, new));
                     }
+                    req.extensions_mut().insert(Renewed(set_cookies));
                     Ok(Authenticated {
                         identity,
                         events: resolution.events,
                         access_via,
                         access_token,
                         refresh_token,
-                        set_cookies,
                     })
                 }
                 Verdict::Rejected {

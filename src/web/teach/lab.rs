@@ -14,16 +14,18 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sha2::{Sha256, Sha512};
 
-use super::negotiate;
-use super::pages::{Chrome, chrome, private, render};
-use crate::auth::guard::Authenticated;
-use crate::auth::state::AppState;
+use super::demo_only;
 use crate::auth::tokens::{self, Claims, Step, TokenKind, Verified};
 use crate::config::{AccessKeys, TokenAlg};
 use crate::error::AppError;
 use crate::i18n::{Lang, describe_attack, describe_rule};
 use crate::lineage::Branch;
 use crate::vocab::{Attack, Rule};
+use crate::web::chrome::{Chrome, chrome, render};
+use crate::web::guard::Authenticated;
+use crate::web::negotiate;
+use crate::web::routes::Routes;
+use crate::web::state::AppState;
 
 /// Attacks that only make sense when access tokens are EdDSA.
 fn available(attack: Attack, alg: TokenAlg) -> bool {
@@ -114,12 +116,10 @@ pub struct Edits {
     pub typ: String,
 }
 
-fn demo_only(state: &AppState) -> Result<(), AppError> {
-    if state.config.demo_mode {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+pub fn configure(routes: &mut Routes) {
+    routes.add("/lab", |r| {
+        r.route(web::get().to(page)).route(web::post().to(attack))
+    });
 }
 
 fn decode_part(part: &str) -> Map<String, Value> {
@@ -412,7 +412,7 @@ fn lab_page(
         edits,
         outcome,
     };
-    Ok(private(render(StatusCode::OK, &page)?, auth))
+    render(StatusCode::OK, &page)
 }
 
 /// `GET /lab`.

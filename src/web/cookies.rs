@@ -1,15 +1,21 @@
-//! The one place that builds or clears `access_jwt` and `refresh_jwt`, so their attributes
-//! can never drift apart: `HttpOnly` (page scripts cannot read them), `Secure` (HTTPS only;
-//! browsers make an exception for http://localhost), `SameSite=Strict` (never sent on a
-//! request another site starts), `Path=/`, and no `Domain` (this host only).
+//! The one place that reads, builds or clears `access_jwt` and `refresh_jwt`, so their
+//! attributes can never drift apart: `HttpOnly` (page scripts cannot read them), `Secure`
+//! (HTTPS only; browsers make an exception for http://localhost), `SameSite=Strict` (never sent
+//! on a request another site starts), `Path=/`, and no `Domain` (this host only).
+//!
+//! It also writes the cookies a request renewed: the guard leaves them on the request
+//! ([`Renewed`]), and one middleware ([`write_renewed`]) puts them (and `Cache-Control:
+//! no-store`) on whatever answer the handler gave, so no handler can forget them.
 
-use actix_web::HttpRequest;
+use actix_web::body::MessageBody;
 use actix_web::cookie::time::{Duration, OffsetDateTime};
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
-pub const ACCESS_COOKIE: &str = "access_jwt";
-pub const REFRESH_COOKIE: &str = "refresh_jwt";
+pub use crate::vocab::{ACCESS_COOKIE, REFRESH_COOKIE};
 
 /// The values of the request's cookies `names`, borrowed from its `Cookie` headers in one
 /// pass. A browser sends `name=value` pairs separated by `; ` (RFC 6265 §5.4), and that is all
@@ -86,6 +92,65 @@ pub fn clear_both() -> [Cookie<'static>; 2] {
 /// holds for this site (a belt to the braces above, and it also catches cookies a bug might
 /// have set under another name or path).
 pub const CLEAR_SITE_DATA: (&str, &str) = ("clear-site-data", "\"cookies\"");
+
+/// Ends a browser's login on `response`: both cookies expired (in place of any this request
+/// renewed), and every cookie of this site dropped (logout, ending the session in use).
+pub fn log_out(response: &mut HttpResponse) {
+    replace(response, ACCESS_COOKIE, &clear(ACCESS_COOKIE));
+    replace(response, REFRESH_COOKIE, &clear(REFRESH_COOKIE));
+    response.headers_mut().insert(
+        header::HeaderName::from_static(CLEAR_SITE_DATA.0),
+        HeaderValue::from_static(CLEAR_SITE_DATA.1),
+    );
+}
+
+/// The cookies the guard renewed for this request, left on it for [`write_renewed`]. Present
+/// on every authenticated request (empty when nothing was renewed): its answer carries user
+/// data.
+pub struct Renewed(pub Vec<Cookie<'static>>);
+
+/// Marks an answer that sets a token cookie itself, on purpose (a demo that expires or forgets
+/// a token): a renewed cookie of that name is not written over it.
+struct Replaced(Vec<&'static str>);
+
+/// Sets `cookie` on `response` in place of any renewed cookie of the same name.
+pub fn replace(response: &mut HttpResponse, name: &'static str, cookie: &Cookie<'static>) {
+    let _ = response.add_cookie(cookie);
+    let mut extensions = response.extensions_mut();
+    match extensions.get_mut::<Replaced>() {
+        Some(replaced) => replaced.0.push(name),
+        None => {
+            extensions.insert(Replaced(vec![name]));
+        }
+    }
+}
+
+/// Writes the renewed cookies (all but those the handler replaced) and `Cache-Control:
+/// no-store` on the answer to every authenticated request, whatever the handler answered.
+pub async fn write_renewed(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let renewed = res.request().extensions_mut().remove::<Renewed>();
+    if let Some(Renewed(cookies)) = renewed {
+        let response = res.response_mut();
+        let replaced = response.extensions_mut().remove::<Replaced>();
+        for cookie in &cookies {
+            let skip = replaced
+                .as_ref()
+                .is_some_and(|r| r.0.contains(&cookie.name()));
+            if !skip {
+                // Only fails on a cookie that is not a valid header value; ours always are.
+                let _ = response.add_cookie(cookie);
+            }
+        }
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
 
 #[cfg(test)]
 mod tests {

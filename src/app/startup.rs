@@ -1,0 +1,132 @@
+//! What start-up (and the sweep) does besides serving: the PostgreSQL listener, the course's
+//! demo user, pruning ended sessions, and the operators' `user add`.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use secrecy::SecretString;
+
+use super::{DEMO_PASSWORD, DEMO_USER_ID, StartError};
+use crate::auth::accounts;
+use crate::auth::password::Passwords;
+use crate::clock::Clock;
+use crate::config::{Config, redact_url};
+use crate::domain::{AccountForm, NewAccount};
+use crate::store::listener::{self, ListenerHealth};
+use crate::store::sessions::SessionStore;
+use crate::store::{self, users};
+use crate::web::AppState;
+
+/// Removes ended sessions and stale lock-out counts, counting sessions that ran out of time.
+pub(super) async fn prune(state: &AppState) {
+    match state.sessions.prune(state.clock.now()).await {
+        Ok(pruned) => {
+            state.metrics.sessions_expired(pruned.expired);
+            if pruned.sessions > 0 {
+                tracing::info!(
+                    pruned = pruned.sessions,
+                    expired = pruned.expired,
+                    "removed ended sessions"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not prune sessions"),
+    }
+    if let Err(e) = state.throttle.prune().await {
+        tracing::warn!(error = %e, "could not prune login failures");
+    }
+}
+
+/// Starts the PostgreSQL invalidation listener and gives it until `DATABASE_CONNECT_TIMEOUT`
+/// to connect, so a healthy instance starts with its session cache on. It keeps trying in the
+/// background either way.
+pub(super) async fn start_listener(
+    config: &Config,
+    sessions: &SessionStore,
+    instance: &str,
+) -> Arc<ListenerHealth> {
+    let health = Arc::new(ListenerHealth::new(instance));
+    let url = config
+        .database
+        .listen_url
+        .clone()
+        .unwrap_or_else(|| config.database_url.clone());
+    tokio::spawn(listener::run(
+        url,
+        config.database.clone(),
+        sessions.cache().clone(),
+        health.clone(),
+    ));
+    let deadline = tokio::time::Instant::now()
+        + config
+            .database
+            .connect_timeout
+            .try_into()
+            .unwrap_or(StdDuration::from_secs(10));
+    while !health.is_connected() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    health
+}
+
+/// Creates the course's demo user if it is missing; an existing one is never touched.
+pub(super) async fn seed_demo_user(state: &AppState) -> Result<(), StartError> {
+    if users::exists(&state.db, DEMO_USER_ID).await? {
+        return Ok(());
+    }
+    let hash = state
+        .passwords
+        .hash(SecretString::from(DEMO_PASSWORD))
+        .await?;
+    let demo = users::NewUser {
+        user_id: DEMO_USER_ID,
+        password_hash: &hash,
+        email: "kimcoding@authstates.com",
+        name: "김코딩",
+        position: "Frontend Developer",
+        location: "Seoul, South Korea",
+        bio: "Learning how cookies, JWTs and sessions fit together — one request at a time.",
+    };
+    if users::insert(&state.db, &demo, state.clock.now())
+        .await?
+        .is_some()
+    {
+        tracing::info!(user = DEMO_USER_ID, "created the demo user");
+    }
+    Ok(())
+}
+
+/// An account made by an operator on the command line.
+pub struct OperatorAccount {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// `jwt-cookie-lab user add`: the same rules as the sign-up page, straight into the database.
+pub async fn add_user(
+    config: &Config,
+    account: OperatorAccount,
+    password: SecretString,
+) -> Result<(), StartError> {
+    use secrecy::ExposeSecret;
+    let account = NewAccount::parse(AccountForm {
+        user_id: &account.user_id,
+        password: password.expose_secret(),
+        email: &account.email,
+        name: &account.name,
+        ..Default::default()
+    })?;
+    let db = store::connect(config).await.map_err(|e| {
+        format!(
+            "cannot open the database {}: {e}",
+            redact_url(&config.database_url)
+        )
+    })?;
+    let passwords = Passwords::new().await?;
+    let now = crate::clock::SystemClock.now();
+    match accounts::create(&db, &passwords, account, now).await? {
+        Some(_) => Ok(()),
+        None => Err("that user ID is taken".into()),
+    }
+}

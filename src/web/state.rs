@@ -1,0 +1,60 @@
+//! What every handler may take (`web::Data<AppState>`): built once by `app`, shared by every
+//! worker. Handlers hand `auth` and the credentials check only the parts those need.
+
+use std::sync::Arc;
+
+use super::teach::Demo;
+use crate::auth::Auth;
+use crate::auth::Lifetimes;
+use crate::auth::credentials::Credentials;
+use crate::auth::password::Passwords;
+use crate::auth::throttle::Throttle;
+use crate::auth::tokens::Tokens;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::store::Db;
+use crate::store::listener::ListenerHealth;
+use crate::store::sessions::SessionStore;
+
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    /// Sessions, through their cache: every read and end of a session goes here.
+    pub sessions: SessionStore,
+    pub tokens: Tokens,
+    pub lifetimes: Lifetimes,
+    pub passwords: Passwords,
+    pub throttle: Throttle,
+    pub clock: SharedClock,
+    /// PostgreSQL only: the invalidation listener's state.
+    pub listener: Option<Arc<ListenerHealth>>,
+    pub metrics: Arc<Metrics>,
+    /// A short random name for this process: the prefix of its request ids, and the name of its
+    /// listener connection in `pg_stat_activity`.
+    pub instance: String,
+    /// Present in demo mode only: the teaching pages' own state.
+    pub demo: Option<Demo>,
+}
+
+impl AppState {
+    /// What the authentication flow needs.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth {
+            tokens: &self.tokens,
+            sessions: &self.sessions,
+            clock: &*self.clock,
+            lifetimes: &self.lifetimes,
+            metrics: &self.metrics,
+        }
+    }
+
+    /// What a credentials check (login, password change) needs.
+    pub fn credentials(&self) -> Credentials<'_> {
+        Credentials {
+            db: &self.db,
+            passwords: &self.passwords,
+            throttle: &self.throttle,
+        }
+    }
+}
