@@ -70,7 +70,7 @@ async fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    jwt_cookie_lab::ops::logging::init(config.log_format);
+    jwt_cookie_lab::ops::logging::init(config.operations.log_format);
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
         .iter()
@@ -92,8 +92,8 @@ async fn run() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    if config.secrets_generated {
-        let what = match config.access_keys {
+    if config.tokens.secrets_generated {
+        let what = match config.tokens.access_keys {
             AccessKeys::Hmac(_) => {
                 "ACCESS_SECRET and REFRESH_SECRET are not set: using random secrets"
             }
@@ -111,7 +111,7 @@ async fn serve(config: Config) -> ExitCode {
     } else {
         "http"
     };
-    let host = config.host.clone();
+    let host = config.operations.host.clone();
     let app = match Application::build(config, Arc::new(SystemClock)).await {
         Ok(app) => app,
         Err(e) => {
@@ -128,6 +128,7 @@ async fn serve(config: Config) -> ExitCode {
             "metrics on http://{}:{port}/metrics",
             app.state()
                 .config
+                .operations
                 .metrics_addr
                 .map_or_else(String::new, |a| a.ip().to_string())
         );

@@ -109,6 +109,85 @@ pub struct Metrics {
     durations: HashMap<&'static str, [Histogram; 5]>,
 }
 
+/// What each series is, for `# HELP`.
+const COUNTERS: [(&str, &str); 8] = [
+    (
+        LOGINS,
+        "Login attempts by outcome: ok, failed (wrong password or unknown user), throttled (refused by the lock-out or the address budget).",
+    ),
+    (
+        REFRESHES,
+        "Refresh-token steps by outcome: rotated (a child issued), grace, confirmed, reuse_detected, branch_dropped (a lost answer), reissued.",
+    ),
+    (SESSIONS_ENDED, "Sessions ended, by cause."),
+    (
+        CACHE_LOOKUPS,
+        "Session cache lookups by result (hit, miss).",
+    ),
+    (
+        CACHE_INVALIDATIONS,
+        "Session changes applied to this instance's cache (its own and, on PostgreSQL, other instances').",
+    ),
+    (
+        LISTENER_RECONNECTS,
+        "Times the PostgreSQL invalidation listener lost its connection and connected again.",
+    ),
+    (
+        ROTATION_BATCHES,
+        "SQLite: transactions that committed queued refresh-token rotations (group commit).",
+    ),
+    (
+        ROTATIONS_BATCHED,
+        "SQLite: rotations written by those transactions; divided by the batches, the rotations per commit.",
+    ),
+];
+const GAUGES: [(&str, &str); 2] = [
+    (
+        ROTATIONS_WAITING,
+        "SQLite: refresh-token rotations queued for their batch or being written.",
+    ),
+    (
+        ARGON2_QUEUE,
+        "Password hashes waiting for a core (argon2id runs at most one per core).",
+    ),
+];
+
+fn describe(recorder: &PrometheusRecorder) {
+    for (name, help) in COUNTERS {
+        recorder.describe_counter(KeyName::from(name), None, help.into());
+    }
+    for (name, help) in GAUGES {
+        recorder.describe_gauge(KeyName::from(name), None, help.into());
+    }
+    recorder.describe_histogram(
+        KeyName::from(REQUEST_DURATION),
+        Some(Unit::Seconds),
+        "Time to answer a request, by route template and status class.".into(),
+    );
+}
+
+/// One latency histogram per route template and status class (and for unmatched requests).
+fn durations(
+    recorder: &PrometheusRecorder,
+    meta: &Metadata<'static>,
+    routes: &[&'static str],
+) -> HashMap<&'static str, [Histogram; 5]> {
+    routes
+        .iter()
+        .copied()
+        .chain([UNMATCHED])
+        .map(|route| {
+            let series = STATUS_CLASSES.map(|class| {
+                recorder.register_histogram(
+                    &key(REQUEST_DURATION, &[("route", route), ("status", class)]),
+                    meta,
+                )
+            });
+            (route, series)
+        })
+        .collect()
+}
+
 fn key(name: &'static str, labels: &[(&'static str, &'static str)]) -> Key {
     let labels: Vec<Label> = labels.iter().map(|(k, v)| Label::new(*k, *v)).collect();
     Key::from_parts(name, labels)
@@ -122,104 +201,27 @@ impl Metrics {
             .expect("the buckets are not empty")
             .build_recorder();
         let handle = recorder.handle();
+        describe(&recorder);
         let meta = Metadata::new(module_path!(), metrics::Level::INFO, None);
-        let describe = |name: &'static str, unit: Option<Unit>, text: &'static str| {
-            recorder.describe_counter(KeyName::from(name), unit, text.into());
-        };
-        describe(
-            LOGINS,
-            None,
-            "Login attempts by outcome: ok, failed (wrong password or unknown user), throttled (refused by the lock-out or the address budget).",
-        );
-        describe(
-            REFRESHES,
-            None,
-            "Refresh-token steps by outcome: rotated (a child issued), grace, confirmed, reuse_detected, branch_dropped (a lost answer), reissued.",
-        );
-        describe(SESSIONS_ENDED, None, "Sessions ended, by cause.");
-        describe(
-            CACHE_LOOKUPS,
-            None,
-            "Session cache lookups by result (hit, miss).",
-        );
-        describe(
-            CACHE_INVALIDATIONS,
-            None,
-            "Session changes applied to this instance's cache (its own and, on PostgreSQL, other instances').",
-        );
-        describe(
-            LISTENER_RECONNECTS,
-            None,
-            "Times the PostgreSQL invalidation listener lost its connection and connected again.",
-        );
-        describe(
-            ROTATION_BATCHES,
-            None,
-            "SQLite: transactions that committed queued refresh-token rotations (group commit).",
-        );
-        describe(
-            ROTATIONS_BATCHED,
-            None,
-            "SQLite: rotations written by those transactions; divided by the batches, the rotations per commit.",
-        );
-        recorder.describe_gauge(
-            KeyName::from(ROTATIONS_WAITING),
-            None,
-            "SQLite: refresh-token rotations queued for their batch or being written.".into(),
-        );
-        recorder.describe_gauge(
-            KeyName::from(ARGON2_QUEUE),
-            None,
-            "Password hashes waiting for a core (argon2id runs at most one per core).".into(),
-        );
-        recorder.describe_histogram(
-            KeyName::from(REQUEST_DURATION),
-            Some(Unit::Seconds),
-            "Time to answer a request, by route template and status class.".into(),
-        );
         let counter = |name, labels: &[(&'static str, &'static str)]| {
             recorder.register_counter(&key(name, labels), &meta)
         };
-        let logins = ["ok", "failed", "throttled"].map(|o| counter(LOGINS, &[("outcome", o)]));
-        let refreshes = REFRESH_OUTCOMES.map(|o| counter(REFRESHES, &[("outcome", o)]));
-        let ended = END_CAUSES.map(|c| counter(SESSIONS_ENDED, &[("cause", c)]));
-        let cache_hits = counter(CACHE_LOOKUPS, &[("result", "hit")]);
-        let cache_misses = counter(CACHE_LOOKUPS, &[("result", "miss")]);
-        let cache_invalidations = counter(CACHE_INVALIDATIONS, &[]);
-        let listener_reconnects = counter(LISTENER_RECONNECTS, &[]);
-        let argon2_queue = recorder.register_gauge(&key(ARGON2_QUEUE, &[]), &meta);
-        let rotation_batches = counter(ROTATION_BATCHES, &[]);
-        let rotations_batched = counter(ROTATIONS_BATCHED, &[]);
-        let rotations_waiting = recorder.register_gauge(&key(ROTATIONS_WAITING, &[]), &meta);
-        let durations = routes
-            .iter()
-            .copied()
-            .chain([UNMATCHED])
-            .map(|route| {
-                let series = STATUS_CLASSES.map(|class| {
-                    recorder.register_histogram(
-                        &key(REQUEST_DURATION, &[("route", route), ("status", class)]),
-                        &meta,
-                    )
-                });
-                (route, series)
-            })
-            .collect();
+        let gauge = |name| recorder.register_gauge(&key(name, &[]), &meta);
         Self {
+            logins: ["ok", "failed", "throttled"].map(|o| counter(LOGINS, &[("outcome", o)])),
+            refreshes: REFRESH_OUTCOMES.map(|o| counter(REFRESHES, &[("outcome", o)])),
+            ended: END_CAUSES.map(|c| counter(SESSIONS_ENDED, &[("cause", c)])),
+            cache_hits: counter(CACHE_LOOKUPS, &[("result", "hit")]),
+            cache_misses: counter(CACHE_LOOKUPS, &[("result", "miss")]),
+            cache_invalidations: counter(CACHE_INVALIDATIONS, &[]),
+            listener_reconnects: counter(LISTENER_RECONNECTS, &[]),
+            argon2_queue: gauge(ARGON2_QUEUE),
+            rotation_batches: counter(ROTATION_BATCHES, &[]),
+            rotations_batched: counter(ROTATIONS_BATCHED, &[]),
+            rotations_waiting: gauge(ROTATIONS_WAITING),
+            durations: durations(&recorder, &meta, routes),
             recorder,
             handle,
-            logins,
-            refreshes,
-            ended,
-            cache_hits,
-            cache_misses,
-            cache_invalidations,
-            listener_reconnects,
-            argon2_queue,
-            rotation_batches,
-            rotations_batched,
-            rotations_waiting,
-            durations,
         }
     }
 

@@ -17,7 +17,6 @@ use actix_web::{App, HttpServer, web};
 
 pub use startup::{OperatorAccount, add_user};
 
-use crate::auth::Lifetimes;
 use crate::auth::password::Passwords;
 use crate::auth::throttle::Throttle;
 use crate::auth::tokens::Tokens;
@@ -82,16 +81,21 @@ fn route_templates() -> Vec<&'static str> {
 
 impl Application {
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
-        let listener = TcpListener::bind((config.host.as_str(), config.port))
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+        let listener = TcpListener::bind((config.operations.host.as_str(), config.operations.port))
+            .map_err(|e| {
+                format!(
+                    "cannot listen on {}:{}: {e}",
+                    config.operations.host, config.operations.port
+                )
+            })?;
         let port = listener.local_addr()?.port();
         // Demo mode's servers are bound now, so their addresses are known to the state.
-        let demo_listeners = match config.demo_mode {
+        let demo_listeners = match config.demo.mode {
             true => Some(servers::DemoListeners::bind(&config)?),
             false => None,
         };
         let state = build_state(config, clock, demo_listeners.as_ref()).await?;
-        if state.config.demo_users {
+        if state.config.demo.users {
             startup::seed_demo_user(&state).await?;
         }
         startup::prune(&state).await;
@@ -102,7 +106,7 @@ impl Application {
         let serving_tls = tls.is_some();
         let server = public_server(state.clone(), listener, tls)?;
         let mut extra_servers = Vec::new();
-        let metrics_port = match state.config.metrics_addr {
+        let metrics_port = match state.config.operations.metrics_addr {
             Some(addr) => {
                 let (server, port) = servers::metrics_server(addr, state.clone())?;
                 extra_servers.push(server);
@@ -196,24 +200,28 @@ async fn build_state(
     let db: Db = store::connect(&config).await.map_err(|e| {
         format!(
             "cannot open the database {}: {e}",
-            redact_url(&config.database_url)
+            redact_url(&config.database.url)
         )
     })?;
     let cache_ttl = config
-        .session_cache_ttl
+        .sessions
+        .cache_ttl
         .try_into()
         .unwrap_or(StdDuration::from_secs(60));
     // On PostgreSQL the cache stays off until the listener is connected.
-    let sessions = SessionStore::new(db.clone(), cache_ttl, config.backend == Backend::Sqlite);
+    let sessions = SessionStore::new(
+        db.clone(),
+        cache_ttl,
+        config.database.backend == Backend::Sqlite,
+    );
     let instance = crate::auth::tokens::new_id()[..8].to_owned();
-    let listener = match config.backend {
+    let listener = match config.database.backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(startup::start_listener(&config, &sessions, &instance).await),
     };
     Ok(web::Data::new(AppState {
         passwords: Passwords::new().await?,
         tokens: Tokens::new(&config),
-        lifetimes: Lifetimes::of(&config),
         throttle: Throttle::new(db.clone(), clock.clone()),
         metrics: Arc::new(Metrics::new(&route_templates())),
         demo: demo_listeners.map(servers::DemoListeners::demo),

@@ -45,11 +45,15 @@ pub(super) struct DemoListeners {
 impl DemoListeners {
     pub(super) fn bind(config: &Config) -> Result<Self, StartError> {
         let bind = |var: &str, port: u16| {
-            TcpListener::bind((config.host.as_str(), port))
-                .map_err(|e| format!("{var}: cannot listen on {}:{port}: {e}", config.host))
+            TcpListener::bind((config.operations.host.as_str(), port)).map_err(|e| {
+                format!(
+                    "{var}: cannot listen on {}:{port}: {e}",
+                    config.operations.host
+                )
+            })
         };
-        let verifier = bind("DEMO_VERIFIER_PORT", config.demo_verifier_port)?;
-        let cross_site = bind("DEMO_CROSS_SITE_PORT", config.demo_cross_site_port)?;
+        let verifier = bind("DEMO_VERIFIER_PORT", config.demo.verifier_port)?;
+        let cross_site = bind("DEMO_CROSS_SITE_PORT", config.demo.cross_site_port)?;
         Ok(Self {
             verifier_port: verifier.local_addr()?.port(),
             cross_site_port: cross_site.local_addr()?.port(),
@@ -80,7 +84,7 @@ pub(super) fn demo_verifier(
     tls: bool,
 ) -> Result<Server, StartError> {
     let config = &state.config;
-    let source = match &config.access_keys {
+    let source = match &config.tokens.access_keys {
         AccessKeys::Hmac(pair) => KeySource::Secret(pair.current.clone()),
         // Over HTTPS the app's certificate is often self-signed (see README), which the
         // verifier would rightly refuse to trust: it is handed the published key set instead.

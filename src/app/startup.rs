@@ -50,7 +50,7 @@ pub(super) async fn start_listener(
         .database
         .listen_url
         .clone()
-        .unwrap_or_else(|| config.database_url.clone());
+        .unwrap_or_else(|| config.database.url.clone());
     tokio::spawn(listener::run(
         url,
         config.database.clone(),
@@ -120,7 +120,7 @@ pub async fn add_user(
     let db = store::connect(config).await.map_err(|e| {
         format!(
             "cannot open the database {}: {e}",
-            redact_url(&config.database_url)
+            redact_url(&config.database.url)
         )
     })?;
     let passwords = Passwords::new().await?;

@@ -57,7 +57,7 @@ pub fn mint_refresh(
     session: &Session,
     now: i64,
 ) -> Result<Minted, AppError> {
-    let exp = (now + auth.lifetimes.refresh.whole_seconds()).min(session.expires_at);
+    let exp = (now + auth.lifetimes.refresh_token_ttl.whole_seconds()).min(session.expires_at);
     let issued = auth
         .tokens
         .issue(TokenKind::Refresh, user, &session.id, now, exp, None)?;
@@ -77,7 +77,7 @@ pub fn mint_access(
     now: i64,
     rjti: Option<&str>,
 ) -> Result<Issued, AppError> {
-    let exp = (now + auth.lifetimes.access.whole_seconds()).min(session.expires_at);
+    let exp = (now + auth.lifetimes.access_token_ttl.whole_seconds()).min(session.expires_at);
     auth.tokens
         .issue(TokenKind::Access, user, &session.id, now, exp, rjti)
 }
@@ -94,9 +94,9 @@ pub async fn start(
     let now_ms = auth.clock.now_ms();
     let now = now_ms.div_euclid(1000);
     let lifetime = if keep_logged_in {
-        auth.lifetimes.session_max
+        auth.lifetimes.max_lifetime
     } else {
-        auth.lifetimes.access
+        auth.lifetimes.access_token_ttl
     };
     let session = Session {
         id: tokens::new_id(),

@@ -426,49 +426,10 @@ impl Verifier {
         now: i64,
         trace: &mut impl Trace,
     ) -> Verified {
-        let wants = trace.wants();
-        if token.len() > MAX_TOKEN_BYTES {
-            return refused(trace, Invalid::TooLong, format!("{} bytes", token.len()));
-        }
-        let Ok(header) = jsonwebtoken::decode_header(token) else {
-            return refused(trace, unreadable_header(token), String::new());
+        let key = match self.key_for(kind, token, trace) {
+            Ok(key) => key,
+            Err(why) => return Verified::Invalid(why),
         };
-        if wants {
-            trace.step(Rule::Structure, true, String::new());
-        }
-        if header.jwk.is_some()
-            || header.jku.is_some()
-            || header.x5u.is_some()
-            || header.x5c.is_some()
-        {
-            return refused(trace, Invalid::KeyInToken, String::new());
-        }
-        let found = header
-            .kid
-            .as_deref()
-            .and_then(|kid| self.ring(kind)?.find(kid));
-        let Some(key) = found else {
-            let detail = if wants {
-                header.kid.clone().unwrap_or_default()
-            } else {
-                String::new()
-            };
-            return refused(trace, Invalid::UnknownKey, detail);
-        };
-        if wants {
-            trace.step(Rule::KeyId, true, key.kid.clone());
-        }
-        if header.alg != key.alg {
-            let detail = if wants {
-                format!("{:?} presented, {:?} pinned", header.alg, key.alg)
-            } else {
-                String::new()
-            };
-            return refused(trace, Invalid::Algorithm, detail);
-        }
-        if wants {
-            trace.step(Rule::Algorithm, true, format!("{:?}", key.alg));
-        }
         let validation = match key.alg {
             Algorithm::EdDSA => &self.eddsa,
             _ => &self.hs256,
@@ -477,34 +438,66 @@ impl Verifier {
             Ok(data) => data.claims,
             Err(e) => return refused(trace, classify(e.kind()), String::new()),
         };
-        if wants {
+        if trace.wants() {
             trace.step(Rule::Signature, true, String::new());
             trace.step(Rule::Issuer, true, claims.iss.clone());
             trace.step(Rule::Audience, true, claims.aud.clone());
         }
-        if claims.typ != kind {
-            return refused(trace, Invalid::WrongKind, claims.typ.as_str().to_owned());
+        checked_claims(claims, kind, now, trace)
+    }
+
+    /// The header's checks, in order: size, structure, no key of its own, a `kid` naming one of
+    /// this kind's keys, and the algorithm that key is pinned to. The key, or why not (already
+    /// in the trace).
+    fn key_for(
+        &self,
+        kind: TokenKind,
+        token: &str,
+        trace: &mut impl Trace,
+    ) -> Result<&Key, Invalid> {
+        let wants = trace.wants();
+        if token.len() > MAX_TOKEN_BYTES {
+            let detail = format!("{} bytes", token.len());
+            return Err(refuse(trace, Invalid::TooLong, detail));
+        }
+        let Ok(header) = jsonwebtoken::decode_header(token) else {
+            return Err(refuse(trace, unreadable_header(token), String::new()));
+        };
+        if wants {
+            trace.step(Rule::Structure, true, String::new());
+        }
+        let brings_a_key = header.jwk.is_some()
+            || header.jku.is_some()
+            || header.x5u.is_some()
+            || header.x5c.is_some();
+        if brings_a_key {
+            return Err(refuse(trace, Invalid::KeyInToken, String::new()));
+        }
+        let found = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.ring(kind)?.find(kid));
+        let Some(key) = found else {
+            let detail = match wants {
+                true => header.kid.clone().unwrap_or_default(),
+                false => String::new(),
+            };
+            return Err(refuse(trace, Invalid::UnknownKey, detail));
+        };
+        if wants {
+            trace.step(Rule::KeyId, true, key.kid.clone());
+        }
+        if header.alg != key.alg {
+            let detail = match wants {
+                true => format!("{:?} presented, {:?} pinned", header.alg, key.alg),
+                false => String::new(),
+            };
+            return Err(refuse(trace, Invalid::Algorithm, detail));
         }
         if wants {
-            trace.step(Rule::Type, true, kind.as_str().to_owned());
+            trace.step(Rule::Algorithm, true, format!("{:?}", key.alg));
         }
-        if claims.nbf > now {
-            return refused(trace, Invalid::NotYetValid, format!("nbf {}", claims.nbf));
-        }
-        if claims.exp <= now {
-            if wants {
-                trace.step(
-                    Rule::Expiry,
-                    false,
-                    format!("expired {}s ago", now - claims.exp),
-                );
-            }
-            return Verified::Expired(claims);
-        }
-        if wants {
-            trace.step(Rule::Expiry, true, format!("{}s left", claims.exp - now));
-        }
-        Verified::Valid(claims)
+        Ok(key)
     }
 
     /// The public keys of access tokens, for `/.well-known/jwks.json`; empty with HS256 (a
@@ -547,7 +540,7 @@ impl std::ops::Deref for Tokens {
 
 impl Tokens {
     pub fn new(config: &Config) -> Self {
-        let access = match &config.access_keys {
+        let access = match &config.tokens.access_keys {
             AccessKeys::Hmac(pair) => KeyRing::hmac(TokenKind::Access, pair),
             AccessKeys::Ed25519 { current, previous } => {
                 let mut keys = vec![Key::ed25519(current)];
@@ -555,12 +548,12 @@ impl Tokens {
                 KeyRing { keys }
             }
         };
-        let refresh = KeyRing::hmac(TokenKind::Refresh, &config.refresh_secret);
+        let refresh = KeyRing::hmac(TokenKind::Refresh, &config.tokens.refresh_secret);
         use hmac::Mac;
         let log_key = hmac::Hmac::<Sha256>::new_from_slice(
             format!(
                 "session-tag:{}",
-                config.refresh_secret.current.expose_secret()
+                config.tokens.refresh_secret.current.expose_secret()
             )
             .as_bytes(),
         )
@@ -638,6 +631,37 @@ impl Tokens {
             .ok_or_else(|| AppError::internal("no signing key"))?;
         jsonwebtoken::encode(&header, claims, signing).map_err(AppError::internal)
     }
+}
+
+/// The claims' own checks, once the signature holds: the kind, then the time.
+fn checked_claims(claims: Claims, kind: TokenKind, now: i64, trace: &mut impl Trace) -> Verified {
+    let wants = trace.wants();
+    if claims.typ != kind {
+        return refused(trace, Invalid::WrongKind, claims.typ.as_str().to_owned());
+    }
+    if wants {
+        trace.step(Rule::Type, true, kind.as_str().to_owned());
+    }
+    if claims.nbf > now {
+        return refused(trace, Invalid::NotYetValid, format!("nbf {}", claims.nbf));
+    }
+    if claims.exp <= now {
+        if wants {
+            let detail = format!("expired {}s ago", now - claims.exp);
+            trace.step(Rule::Expiry, false, detail);
+        }
+        return Verified::Expired(claims);
+    }
+    if wants {
+        trace.step(Rule::Expiry, true, format!("{}s left", claims.exp - now));
+    }
+    Verified::Valid(claims)
+}
+
+/// Records the refusal of `why` and returns it.
+fn refuse(trace: &mut impl Trace, why: Invalid, detail: String) -> Invalid {
+    trace.step(why.rule(), false, detail);
+    why
 }
 
 fn refused(trace: &mut impl Trace, why: Invalid, detail: String) -> Verified {

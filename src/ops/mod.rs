@@ -51,7 +51,7 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let metrics_on = state
         .as_ref()
-        .is_some_and(|s| s.config.metrics_addr.is_some());
+        .is_some_and(|s| s.config.operations.metrics_addr.is_some());
     let log_on = tracing::enabled!(target: ACCESS_LOG, tracing::Level::INFO);
     if !metrics_on && !log_on {
         return next.call(req).await;
@@ -82,30 +82,43 @@ pub async fn observe(
             .request(route.as_deref(), status, elapsed.as_secs_f64());
     }
     if let Some(id) = request_id {
-        let (user, session) = match res.request().extensions().get::<RequestIdentity>() {
-            Some(who) => (
-                Some(who.user.clone()),
-                state.as_ref().map(|s| s.tokens.session_tag(&who.sid)),
-            ),
-            None => (None, None),
-        };
-        tracing::info!(
-            target: ACCESS_LOG,
-            request_id = %id,
-            method = %method,
-            route = route.as_deref().unwrap_or(crate::metrics::UNMATCHED),
-            status,
-            latency_ms = elapsed.as_secs_f64() * 1000.0,
-            user = user.as_deref(),
-            session = session.as_deref(),
-            "request"
-        );
-        if let Ok(value) = HeaderValue::from_str(&id) {
-            res.headers_mut()
-                .insert(header::HeaderName::from_static("x-request-id"), value);
-        }
+        let state = state.as_ref().map(|s| s.get_ref());
+        log_request(&mut res, state, &id, &method, route.as_deref(), elapsed);
     }
     Ok(res)
+}
+
+/// The request's access-log line, and its id on the answer.
+fn log_request<B>(
+    res: &mut ServiceResponse<B>,
+    state: Option<&AppState>,
+    id: &str,
+    method: &actix_web::http::Method,
+    route: Option<&str>,
+    elapsed: std::time::Duration,
+) {
+    let (user, session) = match res.request().extensions().get::<RequestIdentity>() {
+        Some(who) => (
+            Some(who.user.clone()),
+            state.map(|s| s.tokens.session_tag(&who.sid)),
+        ),
+        None => (None, None),
+    };
+    tracing::info!(
+        target: ACCESS_LOG,
+        request_id = %id,
+        method = %method,
+        route = route.unwrap_or(crate::metrics::UNMATCHED),
+        status = res.status().as_u16(),
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        user = user.as_deref(),
+        session = session.as_deref(),
+        "request"
+    );
+    if let Ok(value) = HeaderValue::from_str(id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
 }
 
 /// `GET /metrics` on `METRICS_ADDR`: the Prometheus exposition text.

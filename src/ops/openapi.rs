@@ -176,79 +176,92 @@ fn content_summary(content: &Value) -> String {
 }
 
 fn operations(doc: &Value) -> Vec<OperationView> {
-    let mut out = Vec::new();
     let Some(paths) = doc["paths"].as_object() else {
-        return out;
+        return Vec::new();
     };
-    for (path, item) in paths {
-        let Some(methods) = item.as_object() else {
-            continue;
-        };
-        for (method, op) in methods {
-            let auth = match op["security"].as_array() {
-                None => "none".to_owned(),
-                Some(ways) => ways
-                    .iter()
-                    .map(|w| {
-                        let names: Vec<&str> = w
-                            .as_object()
-                            .map(|m| m.keys().map(String::as_str).collect())
-                            .unwrap_or_default();
-                        if names.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            names.join(" + ")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-            };
-            let params = op["parameters"]
-                .as_array()
-                .map(|ps| {
-                    ps.iter()
-                        .map(|p| {
-                            format!(
-                                "{} ({}): {}",
-                                text(&p["name"]),
-                                text(&p["in"]),
-                                text(&p["description"])
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .unwrap_or_default();
-            let responses = op["responses"]
-                .as_object()
-                .map(|rs| {
-                    rs.iter()
-                        .map(|(status, r)| ResponseView {
-                            status: status.clone(),
-                            description: text(&r["description"]),
-                            content: content_summary(&r["content"]),
-                            headers: r["headers"]
-                                .as_object()
-                                .map(|h| h.keys().cloned().collect::<Vec<_>>().join(", "))
-                                .unwrap_or_default(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            out.push(OperationView {
-                anchor: format!("{method}-{}", path.replace(['/', '{', '}', '.'], "-")),
-                method: method.to_ascii_uppercase(),
-                path: path.clone(),
-                summary: text(&op["summary"]),
-                description: text(&op["description"]),
-                auth,
-                request: content_summary(&op["requestBody"]["content"]),
-                params,
-                responses,
-            });
-        }
+    paths
+        .iter()
+        .filter_map(|(path, item)| Some((path, item.as_object()?)))
+        .flat_map(|(path, methods)| {
+            methods
+                .iter()
+                .map(move |(method, op)| operation(path, method, op))
+        })
+        .collect()
+}
+
+/// One operation of the document, for the page.
+fn operation(path: &str, method: &str, op: &Value) -> OperationView {
+    OperationView {
+        anchor: format!("{method}-{}", path.replace(['/', '{', '}', '.'], "-")),
+        method: method.to_ascii_uppercase(),
+        path: path.to_owned(),
+        summary: text(&op["summary"]),
+        description: text(&op["description"]),
+        auth: security(&op["security"]),
+        request: content_summary(&op["requestBody"]["content"]),
+        params: parameters(&op["parameters"]),
+        responses: responses(&op["responses"]),
     }
-    out
+}
+
+/// How an operation may be authenticated: `access_jwt or bearer`, `none`.
+fn security(ways: &Value) -> String {
+    let Some(ways) = ways.as_array() else {
+        return "none".to_owned();
+    };
+    ways.iter()
+        .map(|w| {
+            let names: Vec<&str> = w
+                .as_object()
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(" + ")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn parameters(params: &Value) -> String {
+    params
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    format!(
+                        "{} ({}): {}",
+                        text(&p["name"]),
+                        text(&p["in"]),
+                        text(&p["description"])
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default()
+}
+
+fn responses(responses: &Value) -> Vec<ResponseView> {
+    responses
+        .as_object()
+        .map(|rs| {
+            rs.iter()
+                .map(|(status, r)| ResponseView {
+                    status: status.clone(),
+                    description: text(&r["description"]),
+                    content: content_summary(&r["content"]),
+                    headers: r["headers"]
+                        .as_object()
+                        .map(|h| h.keys().cloned().collect::<Vec<_>>().join(", "))
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn schemas(doc: &Value) -> Vec<SchemaView> {

@@ -17,16 +17,16 @@ fn std_duration(d: time::Duration) -> Duration {
     d.try_into().unwrap_or(Duration::ZERO)
 }
 
-/// Opens the pool for `config.database_url` (creating a missing SQLite file and its folder),
+/// Opens the pool for `config.database.url` (creating a missing SQLite file and its folder),
 /// waiting up to `DATABASE_CONNECT_TIMEOUT` for the database to answer, and brings the schema
 /// up to date.
 pub async fn connect(config: &Config) -> Result<Db, sqlx::Error> {
     let settings = &config.database;
-    let db = match config.backend {
-        Backend::Sqlite => Db::Sqlite(connect_sqlite(&config.database_url, settings).await?),
-        Backend::Postgres => Db::Postgres(connect_postgres(&config.database_url, settings).await?),
+    let db = match config.database.backend {
+        Backend::Sqlite => Db::Sqlite(connect_sqlite(&config.database.url, settings).await?),
+        Backend::Postgres => Db::Postgres(connect_postgres(&config.database.url, settings).await?),
     };
-    let migrator = super::migrations::migrator(config.backend).await?;
+    let migrator = super::migrations::migrator(config.database.backend).await?;
     match &db {
         Db::Sqlite(pool) => migrator.run(pool).await?,
         Db::Postgres(pool) => migrator.run(pool).await?,

@@ -69,6 +69,41 @@ async fn connect(
     Ok(listener)
 }
 
+/// Applies every change heard to `cache` until the connection is lost; says why it was.
+async fn listen_until_lost(listener: &mut PgListener, cache: &SessionCache) -> String {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            got = listener.try_recv() => match got {
+                Ok(Some(notification)) => match Invalidation::parse(notification.payload()) {
+                    Some(change) => cache.apply(&change),
+                    None => tracing::warn!(
+                        payload = notification.payload(),
+                        "ignored an unreadable invalidation"
+                    ),
+                },
+                Ok(None) => return "the connection was lost".to_owned(),
+                Err(e) => return e.to_string(),
+            },
+            // Ask the connection whether it is alive (see PING_EVERY). Dropping a pending
+            // `try_recv` for this is safe: sqlx only consumes whole messages.
+            _ = ping.tick() => {
+                let answer = tokio::time::timeout(
+                    PING_TIMEOUT,
+                    sqlx::query("SELECT 1").execute(&mut *listener),
+                )
+                .await;
+                match answer {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => return e.to_string(),
+                    Err(_) => return "the connection stopped answering".to_owned(),
+                }
+            }
+        }
+    }
+}
+
 /// Runs for the life of the server: listens, applies every change to `cache`, and
 /// survives the connection dropping any number of times.
 pub async fn run(
@@ -94,37 +129,7 @@ pub async fn run(
         cache.set_open(true);
         health.connected.store(true, Ordering::SeqCst);
         tracing::info!("session invalidation listener connected; session cache on");
-        let mut ping = tokio::time::interval(PING_EVERY);
-        ping.tick().await;
-        let why = loop {
-            tokio::select! {
-                got = listener.try_recv() => match got {
-                    Ok(Some(notification)) => match Invalidation::parse(notification.payload()) {
-                        Some(change) => cache.apply(&change),
-                        None => tracing::warn!(
-                            payload = notification.payload(),
-                            "ignored an unreadable invalidation"
-                        ),
-                    },
-                    Ok(None) => break "the connection was lost".to_owned(),
-                    Err(e) => break e.to_string(),
-                },
-                // Ask the connection whether it is alive (see PING_EVERY). Dropping a pending
-                // `try_recv` for this is safe: sqlx only consumes whole messages.
-                _ = ping.tick() => {
-                    let answer = tokio::time::timeout(
-                        PING_TIMEOUT,
-                        sqlx::query("SELECT 1").execute(&mut listener),
-                    )
-                    .await;
-                    match answer {
-                        Ok(Ok(_)) => {}
-                        Ok(Err(e)) => break e.to_string(),
-                        Err(_) => break "the connection stopped answering".to_owned(),
-                    }
-                }
-            }
-        };
+        let why = listen_until_lost(&mut listener, &cache).await;
         // Cache off first: from here on nothing may be served from memory.
         cache.set_open(false);
         health.connected.store(false, Ordering::SeqCst);

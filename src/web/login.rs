@@ -70,7 +70,7 @@ pub async fn form(
         error: None,
         user_id: String::new(),
         keep: false,
-        demo_users: state.config.demo_users,
+        demo_users: state.config.demo.users,
     };
     render(StatusCode::OK, &page)
 }
@@ -218,7 +218,7 @@ impl Attempt {
             error: Some(error),
             user_id: self.user_id.clone(),
             keep: self.keep,
-            demo_users: state.config.demo_users,
+            demo_users: state.config.demo.users,
         };
         render(status, &page)
     }

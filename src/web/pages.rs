@@ -58,7 +58,7 @@ pub async fn how_it_works(
     let page = HowPage {
         chrome,
         cross_site,
-        demo: state.config.demo_mode,
+        demo: state.config.demo.mode,
     };
     render(StatusCode::OK, &page)
 }

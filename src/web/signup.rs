@@ -171,7 +171,18 @@ pub async fn submit(
         return refuse(StatusCode::CONFLICT, taken(), form);
     };
     tracing::info!(user = %user.user_id, "signed up");
-    let started = start_session(&req, &state, &user, keep).await?;
+    logged_in(&req, &state, &user, keep, from_form).await
+}
+
+/// A new account's first session: `303` for the form, `201` with the user for JSON.
+async fn logged_in(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &User,
+    keep: bool,
+    from_form: bool,
+) -> Result<HttpResponse, AppError> {
+    let started = start_session(req, state, user, keep).await?;
     let mut response = if from_form {
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/userinfo"))
@@ -179,7 +190,7 @@ pub async fn submit(
     } else {
         HttpResponse::Created()
             .insert_header((header::LOCATION, "/userinfo"))
-            .json(&user)
+            .json(user)
     };
     set_login_cookies(&mut response, started);
     Ok(response)

@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use super::teach::Demo;
+use super::teach::memory::Demo;
 use crate::auth::Auth;
-use crate::auth::Lifetimes;
 use crate::auth::credentials::Credentials;
 use crate::auth::password::Passwords;
 use crate::auth::throttle::Throttle;
@@ -23,7 +22,6 @@ pub struct AppState {
     /// Sessions, through their cache: every read and end of a session goes here.
     pub sessions: SessionStore,
     pub tokens: Tokens,
-    pub lifetimes: Lifetimes,
     pub passwords: Passwords,
     pub throttle: Throttle,
     pub clock: SharedClock,
@@ -44,7 +42,7 @@ impl AppState {
             tokens: &self.tokens,
             sessions: &self.sessions,
             clock: &*self.clock,
-            lifetimes: &self.lifetimes,
+            lifetimes: &self.config.sessions,
             metrics: &self.metrics,
         }
     }

@@ -98,7 +98,7 @@ pub async fn show(
             keep_logged_in: keep,
             tokens,
             now,
-            demo_mode: state.config.demo_mode,
+            demo_mode: state.config.demo.mode,
             cross_site: state
                 .demo
                 .as_ref()

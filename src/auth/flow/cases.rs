@@ -4,7 +4,7 @@
 use super::{FlowEvent, Identity, Request, Resolution, Verdict, end_for_theft};
 use crate::auth::decide::Decision;
 use crate::auth::session::{NewCookie, cookie_for, mint_access, mint_refresh};
-use crate::auth::tokens::{self, Claims};
+use crate::auth::tokens::{self, Claims, Issued};
 use crate::error::AppError;
 use crate::lineage::{Branch, Theft};
 use crate::store::sessions::{Confirmation, PresentedRefresh, RefreshOutcome};
@@ -193,15 +193,10 @@ async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppE
     };
     let child = mint_refresh(auth, &live.user.user_id, &live.session, request.now)?;
     let record = child.record(request.now_ms);
+    let grace_ms = auth.lifetimes.grace_ms();
     let outcome = auth
         .sessions
-        .refresh(
-            &live,
-            Some(presented),
-            &record,
-            request.now_ms,
-            auth.lifetimes.grace_ms(),
-        )
+        .refresh(&live, Some(presented), &record, request.now_ms, grace_ms)
         .await?;
     let (rjti, new_refresh) = match outcome {
         RefreshOutcome::Issued { confirmed, dropped } => {
@@ -218,19 +213,32 @@ async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppE
             end_for_theft(auth, &live, why, true).await?;
             return Ok(theft_refusal(request.events));
         }
-        RefreshOutcome::Unknown => {
-            let why = "this session never issued that refresh token";
-            request
-                .events
-                .push(FlowEvent::with(Event::RefreshInvalid, why));
-            return Ok(Resolution::rejected(request.events, true, false));
-        }
-        RefreshOutcome::SessionEnded => {
-            request.events.push(FlowEvent::new(Event::SessionEnded));
-            return Ok(Resolution::rejected(request.events, true, false));
-        }
+        refused => return Ok(refresh_refused(request.events, &refused)),
     };
-    let now = request.now;
+    reissue_access(request, rjti, new_refresh)
+}
+
+/// A refresh token this session never issued, or a session that is over.
+fn refresh_refused(mut events: Vec<FlowEvent>, outcome: &RefreshOutcome) -> Resolution {
+    let event = match outcome {
+        RefreshOutcome::Unknown => FlowEvent::with(
+            Event::RefreshInvalid,
+            "this session never issued that refresh token",
+        ),
+        _ => FlowEvent::new(Event::SessionEnded),
+    };
+    events.push(event);
+    Resolution::rejected(events, true, false)
+}
+
+/// After a refresh: a new access token on the branch of `rjti`, with the new refresh token
+/// (`None` within the grace window: the other tab's answer carries it).
+fn reissue_access(
+    mut request: Request<'_>,
+    rjti: Option<String>,
+    new_refresh: Option<Issued>,
+) -> Result<Resolution, AppError> {
+    let (auth, now, live) = (request.auth, request.now, request.live.clone());
     let access = mint_access(
         auth,
         &live.user.user_id,
@@ -239,11 +247,9 @@ async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppE
         rjti.as_deref(),
     )?;
     request.events.push(FlowEvent::new(Event::Refreshed));
-    let rotated = new_refresh.is_some();
-    let step = if rotated {
-        Event::RefreshRotated
-    } else {
-        Event::RefreshGrace
+    let step = match new_refresh {
+        Some(_) => Event::RefreshRotated,
+        None => Event::RefreshGrace,
     };
     request.events.push(FlowEvent::new(step));
     let refresh_claims = match &new_refresh {

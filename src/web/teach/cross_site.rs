@@ -17,29 +17,13 @@ use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use askama::Template;
 
-use super::demo_only;
+use super::{Seen, demo_only};
 use crate::error::AppError;
 use crate::i18n::{Lang, Texts};
 use crate::web::chrome::lang;
 use crate::web::cookies::{self, ACCESS_COOKIE};
 use crate::web::routes::Routes;
 use crate::web::state::AppState;
-
-/// A request that came from another site, as the server saw it.
-#[derive(Clone, Debug, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Seen {
-    pub at: i64,
-    pub method: String,
-    pub path: String,
-    pub origin: String,
-    pub sec_fetch_site: String,
-    /// Whether the browser sent the access cookie along (SameSite=Strict says it must not).
-    pub cookie_sent: bool,
-    pub status: u16,
-    /// Which defence of the server answered, if one did.
-    pub refused_by: Option<&'static str>,
-}
 
 /// Requests remembered for the report.
 const SEEN_MAX: usize = 20;

@@ -49,7 +49,7 @@ fn expired_access_cookie(
 ) -> Result<Cookie<'static>, AppError> {
     let identity = &auth.identity;
     let now = state.clock.now();
-    let ttl = state.lifetimes.access.whole_seconds();
+    let ttl = state.config.sessions.access_token_ttl.whole_seconds();
     let issued = state.tokens.issue(
         TokenKind::Access,
         &identity.user().user_id,
@@ -135,7 +135,7 @@ async fn refresh_behind_the_browsers_back(
             Some(presented),
             &child.record(backdated_ms),
             backdated_ms,
-            state.lifetimes.grace_ms(),
+            state.config.sessions.grace_ms(),
         )
         .await?;
     match outcome {
@@ -147,7 +147,7 @@ async fn refresh_behind_the_browsers_back(
 }
 
 fn just_past_the_grace(state: &AppState) -> i64 {
-    state.clock.now_ms() - state.lifetimes.grace_ms() - 1
+    state.clock.now_ms() - state.config.sessions.grace_ms() - 1
 }
 
 /// "Lose a refresh answer": the server refreshes with your refresh token and the answer never

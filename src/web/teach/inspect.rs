@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::clock::{format_span, format_unix};
 use crate::i18n::Texts;
+use crate::vocab::{ACCESS_COOKIE, REFRESH_COOKIE};
 
 pub struct ClaimRow {
     pub name: &'static str,
@@ -137,34 +138,6 @@ pub fn inspect(
     let header_json = decode(&header_b64);
     let payload_json = decode(&payload_b64);
     let exp = payload_json["exp"].as_i64().unwrap_or_default();
-    let mut cookie = vec![
-        CookieAttribute {
-            attribute: "HttpOnly".into(),
-            why: t.why_httponly,
-        },
-        CookieAttribute {
-            attribute: "Secure".into(),
-            why: t.why_secure,
-        },
-        CookieAttribute {
-            attribute: "SameSite=Strict".into(),
-            why: t.why_samesite,
-        },
-        CookieAttribute {
-            attribute: "Path=/".into(),
-            why: t.why_path,
-        },
-    ];
-    cookie.push(match max_age {
-        Some(secs) => CookieAttribute {
-            attribute: format!("Max-Age={secs} ({})", format_span(secs)),
-            why: t.why_max_age,
-        },
-        None => CookieAttribute {
-            attribute: t.session_cookie.to_owned(),
-            why: t.why_session_cookie,
-        },
-    });
     TokenView {
         title: if is_access {
             t.access_token
@@ -172,9 +145,9 @@ pub fn inspect(
             t.refresh_token
         },
         cookie_name: if is_access {
-            "access_jwt"
+            ACCESS_COOKIE
         } else {
-            "refresh_jwt"
+            REFRESH_COOKIE
         },
         signature_short: shorten(signature),
         header: rows(t, "header", &HEADER_FIELDS, &header_json),
@@ -184,8 +157,30 @@ pub fn inspect(
         exp,
         expires_in: format_span(exp - now),
         expired: exp <= now,
-        cookie,
+        cookie: cookie_attributes(t, max_age),
     }
+}
+
+/// The cookie's attributes as the server set them, each with why.
+fn cookie_attributes(t: &'static Texts, max_age: Option<i64>) -> Vec<CookieAttribute> {
+    let attribute = |attribute: &str, why| CookieAttribute {
+        attribute: attribute.to_owned(),
+        why,
+    };
+    let lifetime = match max_age {
+        Some(secs) => attribute(
+            &format!("Max-Age={secs} ({})", format_span(secs)),
+            t.why_max_age,
+        ),
+        None => attribute(t.session_cookie, t.why_session_cookie),
+    };
+    vec![
+        attribute("HttpOnly", t.why_httponly),
+        attribute("Secure", t.why_secure),
+        attribute("SameSite=Strict", t.why_samesite),
+        attribute("Path=/", t.why_path),
+        lifetime,
+    ]
 }
 
 #[cfg(test)]

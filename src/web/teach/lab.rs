@@ -300,7 +300,7 @@ fn edits_are_empty(edits: &Edits) -> bool {
 /// HS256: the real access secret (so "HS512 with the right key" really is the right key);
 /// EdDSA: the public key (all an attacker has).
 fn hmac_key_of_the_server(state: &AppState) -> Vec<u8> {
-    match &state.config.access_keys {
+    match &state.config.tokens.access_keys {
         AccessKeys::Hmac(pair) => {
             use secrecy::ExposeSecret;
             pair.current.expose_secret().as_bytes().to_vec()
@@ -310,7 +310,7 @@ fn hmac_key_of_the_server(state: &AppState) -> Vec<u8> {
 }
 
 fn public_key(state: &AppState) -> Vec<u8> {
-    match &state.config.access_keys {
+    match &state.config.tokens.access_keys {
         AccessKeys::Ed25519 { current, .. } => current.verifying_key().to_bytes().to_vec(),
         AccessKeys::Hmac(_) => Vec::new(),
     }
@@ -405,7 +405,7 @@ fn lab_page(
     let (header, payload, _) = parts_of(&auth.access_token);
     let chosen = Attack::parse(&edits.attack).unwrap_or(Attack::TamperPayload);
     let page = LabPage {
-        attacks: attack_list(chrome.lang, state.config.token_alg, chosen),
+        attacks: attack_list(chrome.lang, state.config.tokens.alg, chosen),
         chrome,
         header: pretty(&header),
         payload: pretty(&payload),
@@ -464,7 +464,7 @@ pub async fn attack(
     let edits: Edits = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::BadRequest(format!("Invalid form: {e}")))?;
     let Some(attack) =
-        Attack::parse(&edits.attack).filter(|a| available(*a, state.config.token_alg))
+        Attack::parse(&edits.attack).filter(|a| available(*a, state.config.tokens.alg))
     else {
         return Err(AppError::BadRequest(format!(
             "No such attack here: {:?}. Choose one of the page's.",

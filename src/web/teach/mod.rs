@@ -7,28 +7,18 @@ pub mod demo;
 pub mod inspect;
 pub mod lab;
 pub mod lineage;
+pub mod memory;
 pub mod two_servers;
+
+pub use memory::{Demo, Seen};
 
 use super::routes::Routes;
 use super::state::AppState;
 use crate::error::AppError;
 
-/// What demo mode adds: the servers it runs beside the app, and what the demos remember.
-pub struct Demo {
-    /// Where the stateless verifier answers (`…/api/profile`), when it runs.
-    pub verifier_url: Option<String>,
-    /// The port of the "other site", when it runs.
-    pub cross_site_port: Option<u16>,
-    /// Copies of access tokens "kept as a thief would", by a random id: in memory only, never
-    /// shown, gone when the token expires.
-    pub copies: moka::sync::Cache<String, String>,
-    /// The last requests another site made to the app, for the cross-site page's report.
-    pub cross_site_seen: std::sync::Mutex<std::collections::VecDeque<cross_site::Seen>>,
-}
-
 /// Demo mode's state, or a 404 outside demo mode: every teaching route starts here.
 pub fn demo_only(state: &AppState) -> Result<&Demo, AppError> {
-    match (&state.demo, state.config.demo_mode) {
+    match (&state.demo, state.config.demo.mode) {
         (Some(demo), true) => Ok(demo),
         _ => Err(AppError::NotFound),
     }

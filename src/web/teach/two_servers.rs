@@ -174,7 +174,7 @@ fn page_for(
 ) -> TwoServersPage {
     TwoServersPage {
         chrome: chrome(req, logged_in, "two-servers"),
-        eddsa: state.config.token_alg == TokenAlg::EdDsa,
+        eddsa: state.config.tokens.alg == TokenAlg::EdDsa,
         copy_id: None,
         copy: None,
         copy_claims: Vec::new(),
@@ -241,7 +241,7 @@ pub async fn mint(
     _auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
-    if state.config.token_alg != TokenAlg::Hs256 {
+    if state.config.tokens.alg != TokenAlg::Hs256 {
         return Err(AppError::BadRequest(
             "With EdDSA a verifier holds only public keys: there is no secret to mint with.".into(),
         ));

@@ -1,0 +1,25 @@
+//! The demo section: the teaching buttons and pages, the servers demo mode runs beside the
+//! app, and the course's demo user.
+
+use super::{ConfigError, Env};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoSettings {
+    /// `DEMO_MODE`.
+    pub mode: bool,
+    /// The port of the stateless verifier the app runs beside itself (`DEMO_VERIFIER_PORT`).
+    pub verifier_port: u16,
+    /// The port of the "other site" that tries cross-site requests (`DEMO_CROSS_SITE_PORT`).
+    pub cross_site_port: u16,
+    /// `DEMO_USERS`: create `kimcoding` / `1234` at start-up if missing.
+    pub users: bool,
+}
+
+pub(super) fn read(env: &Env) -> Result<DemoSettings, ConfigError> {
+    Ok(DemoSettings {
+        verifier_port: env.port("DEMO_VERIFIER_PORT", 8081)?,
+        cross_site_port: env.port("DEMO_CROSS_SITE_PORT", 8082)?,
+        mode: env.flag("DEMO_MODE", false)?,
+        users: env.flag("DEMO_USERS", true)?,
+    })
+}

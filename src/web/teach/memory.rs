@@ -1,0 +1,30 @@
+//! What demo mode keeps in memory, for the demos alone: it never reaches the database.
+
+/// What demo mode adds: the servers it runs beside the app, and what the demos remember.
+pub struct Demo {
+    /// Where the stateless verifier answers (`…/api/profile`), when it runs.
+    pub verifier_url: Option<String>,
+    /// The port of the "other site", when it runs.
+    pub cross_site_port: Option<u16>,
+    /// Copies of access tokens "kept as a thief would", by a random id: in memory only, never
+    /// shown, gone when the token expires.
+    pub copies: moka::sync::Cache<String, String>,
+    /// The last requests another site made to the app, for the cross-site page's report.
+    pub cross_site_seen: std::sync::Mutex<std::collections::VecDeque<Seen>>,
+}
+
+/// A request that came from another site, as the server saw it.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Seen {
+    pub at: i64,
+    pub method: String,
+    pub path: String,
+    pub origin: String,
+    pub sec_fetch_site: String,
+    /// Whether the browser sent the access cookie along (SameSite=Strict says it must not).
+    pub cookie_sent: bool,
+    pub status: u16,
+    /// Which defence of the server answered, if one did.
+    pub refused_by: Option<&'static str>,
+}
