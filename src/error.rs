@@ -5,6 +5,9 @@
 //! Non-HTML clients get `Not Authorized` as plain text for a 401 (the course's contract) and
 //! `{"error": "..."}` for everything else; `web::pages::html_errors` turns the same errors
 //! into pages for browsers, using the message stored in the response's extensions.
+//!
+//! Which database errors mean "unavailable" ([`is_unavailable`]) is decided here too, at the
+//! bottom, so the store's retries and this type's 503 follow one rule.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};

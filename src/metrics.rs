@@ -1,9 +1,9 @@
-//! Prometheus metrics: what an operator alerts on. A small shared module, like `config` and
-//! `clock`: the layers that see something worth counting hold these handles. Each server owns
-//! its recorder (no process global, so tests can run many servers side by side) and keeps a
-//! handle to every series it writes, so counting costs an atomic add, not a lookup. The exposition format is written by
-//! `metrics-exporter-prometheus`; the numbers are served only on `METRICS_ADDR`, never on the
-//! public port.
+//! Prometheus metrics: what an operator alerts on. It stands between the store (whose counters
+//! it reads) and `auth` and `web` (which count through it). Each server owns its recorder (no
+//! process global, so tests can run many servers side by side) and keeps a handle to every
+//! series it writes, so counting costs an atomic add, not a lookup. The exposition format is
+//! written by `metrics-exporter-prometheus`; the numbers are served only on `METRICS_ADDR`,
+//! never on the public port.
 //!
 //! Label values are bounded: outcomes and causes are fixed words, routes are the templates the
 //! server was built with (`/sessions/{id}/revoke`, never a raw path), statuses are classes.

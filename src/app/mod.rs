@@ -64,11 +64,12 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
-/// Every route of the public server: the app's pages and API, and the operators' probes and
-/// API description.
+/// Every route of the public server: the operators' probes and API description, and the app's
+/// pages and API. Routes are matched in this order, so the probes (a load balancer's most
+/// frequent request) come first.
 fn public_routes(routes: &mut Routes) {
-    crate::web::configure(routes);
     ops::configure(routes);
+    crate::web::configure(routes);
 }
 
 /// Every route template of the public server, for the request metrics.

@@ -5,8 +5,10 @@
 //! Each query is written once, with `$1` placeholders (both drivers accept them), and run on
 //! whichever pool is configured through [`on_db!`], which expands the same code once per
 //! backend so each is type-checked against its own driver. What really differs between the
-//! two lives in [`backend`]: connection settings, migrations, which errors mean "unavailable",
-//! and how other instances hear of a change.
+//! two lives beside what it serves: connecting and migrating in [`backend`], how other
+//! instances hear of a change in [`invalidation`] (and [`listener`]), and the rotation each
+//! spells its own way in `sessions::rotation`. Which errors mean "unavailable" is decided in
+//! `crate::error`, so the store and the error type share one rule.
 
 pub mod backend;
 pub mod invalidation;
