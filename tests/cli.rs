@@ -137,3 +137,15 @@ fn postgres_without_shared_secrets_stops_start_up_naming_them() {
         "no password in messages: {stderr}"
     );
 }
+
+#[test]
+fn a_wildcard_cors_origin_stops_start_up_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("app.db").display());
+    let stderr = refused_start(&[
+        ("DATABASE_URL", &db),
+        ("CORS_ALLOWED_ORIGINS", "http://localhost:3000,*"),
+    ]);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("CORS_ALLOWED_ORIGINS: \"*\""), "{stderr}");
+}

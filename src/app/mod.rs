@@ -27,6 +27,7 @@ use crate::ops;
 use crate::store::sessions::SessionStore;
 use crate::store::{self, Db};
 pub use crate::web::AppState;
+use crate::web::cors::ListedOrigins;
 use crate::web::{Routes, cookies, negotiate, pages, security};
 
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
@@ -226,6 +227,7 @@ async fn build_state(
         throttle: Throttle::new(db.clone(), clock.clone()),
         metrics: Arc::new(Metrics::new(&route_templates())),
         demo: demo_listeners.map(servers::DemoListeners::demo),
+        allowed_origins: config.cors.allowed_origins.clone(),
         config,
         db,
         sessions,
@@ -249,6 +251,7 @@ fn public_server(
             .app_data(web::PayloadConfig::new(negotiate::MAX_BODY_BYTES))
             .wrap(from_fn(cookies::write_renewed))
             .wrap(from_fn(security::same_origin))
+            .wrap(ListedOrigins::new(&state.allowed_origins))
             .wrap(ErrorHandlers::new().default_handler(pages::html_errors))
             .wrap(security::headers(serving_tls))
             .wrap(from_fn(crate::web::chrome::remember_lang))

@@ -1,8 +1,10 @@
 //! Every setting of the app: read from the environment (and `.env` via dotenvy), given
 //! defaults, validated once at start-up, and carried as one struct of sections, each parsed by
-//! its own module: [`database`], [`tokens`], [`sessions`], [`demo`], [`tls`], [`operations`].
+//! its own module: [`database`], [`tokens`], [`sessions`], [`demo`], [`tls`], [`operations`],
+//! [`cors`].
 //! A wrong setting stops start-up with one line naming the variable.
 
+pub mod cors;
 pub mod database;
 pub mod demo;
 pub mod operations;
@@ -12,6 +14,7 @@ pub mod tokens;
 
 use time::Duration;
 
+pub use cors::CorsSettings;
 pub use database::{Backend, DatabaseSettings};
 pub use demo::DemoSettings;
 pub use operations::{LogFormat, Operations};
@@ -45,6 +48,7 @@ pub struct Config {
     /// `TLS_CERT` and `TLS_KEY`: serve HTTPS (and send HSTS) when both are set.
     pub tls: Option<TlsFiles>,
     pub operations: Operations,
+    pub cors: CorsSettings,
 }
 
 impl Config {
@@ -72,6 +76,7 @@ impl Config {
         let tls = tls::read(&env)?;
         let operations = operations::read(&env, host, port)?;
         let demo = demo::read(&env)?;
+        let cors = cors::read(&env)?;
         Ok(Config {
             database,
             tokens,
@@ -79,6 +84,7 @@ impl Config {
             demo,
             tls,
             operations,
+            cors,
         })
     }
 }

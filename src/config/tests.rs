@@ -234,3 +234,43 @@ fn configured_secrets_are_kept() {
     assert_eq!(access.current.expose_secret(), A);
     assert!(format!("{c:?}").contains("[redacted]") && !format!("{c:?}").contains(A));
 }
+
+#[test]
+fn cors_origins_are_exact_origins() {
+    let c = config(&[(
+        "CORS_ALLOWED_ORIGINS",
+        " http://localhost:3000, https://LocalHost:3000,http://localhost:3000,http://[::1]:3000 ",
+    )])
+    .unwrap();
+    assert_eq!(
+        c.cors.allowed_origins,
+        [
+            "http://localhost:3000",
+            "https://localhost:3000",
+            "http://[::1]:3000"
+        ]
+    );
+    assert!(config(&[]).unwrap().cors.allowed_origins.is_empty());
+    for bad in [
+        "*",
+        "http://*.example.com",
+        "http://localhost:3000/",
+        "http://localhost:3000/app",
+        "localhost:3000",
+        "ftp://localhost",
+        "http://",
+        "http://localhost:0",
+        "http://localhost:99999",
+        "http://localhost:3000?x=1",
+        "http://user:pw@localhost",
+        "http://local host",
+        "http://localhost:3000, null",
+    ] {
+        let err = config(&[("CORS_ALLOWED_ORIGINS", bad)]).unwrap_err();
+        assert_eq!(err.var, "CORS_ALLOWED_ORIGINS", "{bad}");
+        let line = err.to_string();
+        assert!(!line.contains('\n'), "{line}");
+        let named = bad.split(',').map(str::trim).any(|e| line.contains(e));
+        assert!(named, "the line names the bad entry: {line}");
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod chrome;
 pub mod cookies;
+pub mod cors;
 pub mod guard;
 pub mod keys;
 pub mod login;

@@ -1,4 +1,5 @@
-//! Security headers on every response, and the refusal of cross-site state-changing requests.
+//! Security headers on every response, and the refusal of cross-site state-changing requests
+//! (but those from an origin the operator listed in `CORS_ALLOWED_ORIGINS`).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -69,7 +70,18 @@ pub async fn same_origin(
         .app_data::<web::Data<AppState>>()
         .filter(|s| s.demo.is_some())
         .cloned();
-    if !safe && let Some(reason) = cross_site_reason(&req) {
+    // An origin the operator listed is trusted with the user's cookies: its requests pass.
+    let listed = || {
+        let origin = req.headers().get(header::ORIGIN);
+        let state = req.app_data::<web::Data<AppState>>();
+        origin
+            .zip(state)
+            .is_some_and(|(o, s)| s.is_allowed_origin(o.as_bytes()))
+    };
+    if !safe
+        && let Some(reason) = cross_site_reason(&req)
+        && !listed()
+    {
         tracing::warn!(path = %req.path(), reason, "refused a cross-site request");
         let response =
             AppError::Forbidden(format!("Cross-site request refused ({reason}).")).error_response();

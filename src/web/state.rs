@@ -33,6 +33,16 @@ pub struct AppState {
     pub instance: String,
     /// Present in demo mode only: the teaching pages' own state.
     pub demo: Option<Demo>,
+    /// The origins CORS lets call the API with credentials: `CORS_ALLOWED_ORIGINS`, and in
+    /// demo mode the app's own client on another port.
+    pub allowed_origins: Vec<String>,
+}
+
+impl AppState {
+    /// Whether `origin` is one the operator trusts with the user's cookies.
+    pub fn is_allowed_origin(&self, origin: &[u8]) -> bool {
+        self.allowed_origins.iter().any(|o| o.as_bytes() == origin)
+    }
 }
 
 impl AppState {

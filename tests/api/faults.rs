@@ -116,3 +116,31 @@ async fn a_locked_database_means_503_then_recovery_without_a_restart() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// The course's client on another port reads the 503 too: it carries the CORS headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_to_a_listed_origin_is_readable_by_it() {
+    let app =
+        crate::helpers::spawn_with(&[("CORS_ALLOWED_ORIGINS", "http://localhost:3000")]).await;
+    let mut lock = lock_the_database(&app).await;
+    let started = Instant::now();
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .header(header::ORIGIN, "http://localhost:3000")
+        .header("sec-fetch-site", "same-site")
+        .json(
+            &serde_json::json!({ "loginInfo": { "userId": DEMO_USER, "password": DEMO_PASSWORD } }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_unavailable(&response, started, "login from the client");
+    let h = response.headers();
+    assert_eq!(
+        h[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "http://localhost:3000"
+    );
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
+    sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+}

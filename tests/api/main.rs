@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod concurrency;
+mod cors;
 mod faults;
 mod forgery;
 mod group_commit;

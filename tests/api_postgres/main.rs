@@ -8,6 +8,8 @@
 mod bad_input;
 #[path = "../api/concurrency.rs"]
 mod concurrency;
+#[path = "../api/cors.rs"]
+mod cors;
 #[path = "../api/forgery.rs"]
 mod forgery;
 #[path = "../api/helpers.rs"]
