@@ -29,7 +29,7 @@ fn cors_headers(headers: &HeaderMap) -> Vec<String> {
         .collect()
 }
 
-fn value<'h>(headers: &'h HeaderMap, name: header::HeaderName) -> &'h str {
+fn value(headers: &HeaderMap, name: header::HeaderName) -> &str {
     headers
         .get(&name)
         .and_then(|v| v.to_str().ok())
