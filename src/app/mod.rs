@@ -12,9 +12,10 @@ use std::time::Duration as StdDuration;
 
 use actix_web::dev::Server;
 use actix_web::http::{KeepAlive, header};
-use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
+use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
+pub use servers::rustls_config;
 pub use startup::{OperatorAccount, add_user};
 
 use crate::auth::password::Passwords;
@@ -28,6 +29,7 @@ use crate::store::sessions::SessionStore;
 use crate::store::{self, Db};
 pub use crate::web::AppState;
 use crate::web::cors::ListedOrigins;
+use crate::web::teach::{self, Demo};
 use crate::web::{Routes, cookies, negotiate, pages, security};
 
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
@@ -62,6 +64,7 @@ pub struct Application {
     extra_servers: Vec<Server>,
     metrics_port: Option<u16>,
     demo_ports: Option<(u16, u16)>,
+    client_port: Option<u16>,
     state: web::Data<AppState>,
 }
 
@@ -105,7 +108,6 @@ impl Application {
             Some(files) => Some(servers::rustls_config(files)?),
             None => None,
         };
-        let serving_tls = tls.is_some();
         let server = public_server(state.clone(), listener, tls)?;
         let mut extra_servers = Vec::new();
         let metrics_port = match state.config.operations.metrics_addr {
@@ -116,11 +118,11 @@ impl Application {
             }
             None => None,
         };
+        let client_port = demo_listeners.as_ref().map(|l| l.client_port);
         let demo_ports = demo_listeners
             .map(|listeners| {
                 let ports = (listeners.verifier_port, listeners.cross_site_port);
-                let started = servers::demo_servers(&state, listeners, port, serving_tls)?;
-                extra_servers.extend(started);
+                extra_servers.extend(servers::demo_servers(&state, listeners, port)?);
                 Ok::<_, StartError>(ports)
             })
             .transpose()?;
@@ -130,6 +132,7 @@ impl Application {
             extra_servers,
             metrics_port,
             demo_ports,
+            client_port,
             state,
         })
     }
@@ -146,6 +149,11 @@ impl Application {
     /// Demo mode: the ports of the stateless verifier and of the "other site".
     pub fn demo_ports(&self) -> Option<(u16, u16)> {
         self.demo_ports
+    }
+
+    /// Demo mode: the port of the course-style client.
+    pub fn client_port(&self) -> Option<u16> {
+        self.client_port
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -217,6 +225,7 @@ async fn build_state(
         config.database.backend == Backend::Sqlite,
     );
     let instance = crate::auth::tokens::new_id()[..8].to_owned();
+    let demo = demo_listeners.map(|l| l.demo(config.tls.is_some()));
     let listener = match config.database.backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(startup::start_listener(&config, &sessions, &instance).await),
@@ -226,8 +235,8 @@ async fn build_state(
         tokens: Tokens::new(&config),
         throttle: Throttle::new(db.clone(), clock.clone()),
         metrics: Arc::new(Metrics::new(&route_templates())),
-        demo: demo_listeners.map(servers::DemoListeners::demo),
-        allowed_origins: config.cors.allowed_origins.clone(),
+        allowed_origins: allowed_origins(&config, demo.as_ref()),
+        demo,
         config,
         db,
         sessions,
@@ -235,6 +244,17 @@ async fn build_state(
         listener,
         instance,
     }))
+}
+
+/// The origins CORS lets in: the operator's, and in demo mode the app's own client.
+fn allowed_origins(config: &Config, demo: Option<&Demo>) -> Vec<String> {
+    let mut origins = config.cors.allowed_origins.clone();
+    for origin in demo.into_iter().flat_map(|d| &d.client_origins) {
+        if !origins.contains(origin) {
+            origins.push(origin.clone());
+        }
+    }
+    origins
 }
 
 /// The public server: middleware, routes, static files, and how it treats connections.
@@ -252,6 +272,11 @@ fn public_server(
             .wrap(from_fn(cookies::write_renewed))
             .wrap(from_fn(security::same_origin))
             .wrap(ListedOrigins::new(&state.allowed_origins))
+            // Demo mode notes what the course-style client's calls carried and got back.
+            .wrap(Condition::new(
+                state.config.demo.mode,
+                from_fn(teach::client::record),
+            ))
             .wrap(ErrorHandlers::new().default_handler(pages::html_errors))
             .wrap(security::headers(serving_tls))
             .wrap(from_fn(crate::web::chrome::remember_lang))

@@ -13,7 +13,7 @@ use crate::config::{AccessKeys, Config, TlsFiles};
 use crate::ops;
 use crate::stateless::{self, KeySource};
 use crate::web::AppState;
-use crate::web::teach::{Demo, cross_site};
+use crate::web::teach::{Demo, client, cross_site};
 
 /// The operators' server on `METRICS_ADDR`: `GET /metrics` and nothing else, one worker.
 pub(super) fn metrics_server(
@@ -40,6 +40,8 @@ pub(super) struct DemoListeners {
     pub verifier_port: u16,
     pub cross_site: TcpListener,
     pub cross_site_port: u16,
+    pub client: TcpListener,
+    pub client_port: u16,
 }
 
 impl DemoListeners {
@@ -54,16 +56,31 @@ impl DemoListeners {
         };
         let verifier = bind("DEMO_VERIFIER_PORT", config.demo.verifier_port)?;
         let cross_site = bind("DEMO_CROSS_SITE_PORT", config.demo.cross_site_port)?;
+        let client = bind("DEMO_CLIENT_PORT", config.demo.client_port)?;
         Ok(Self {
             verifier_port: verifier.local_addr()?.port(),
             cross_site_port: cross_site.local_addr()?.port(),
+            client_port: client.local_addr()?.port(),
             verifier,
             cross_site,
+            client,
         })
     }
 
-    pub(super) fn demo(&self) -> Demo {
+    /// What demo mode remembers, knowing where its servers are (`tls`: the app and its client
+    /// serve HTTPS).
+    pub(super) fn demo(&self, tls: bool) -> Demo {
         Demo {
+            client_port: Some(self.client_port),
+            client_origins: client::origins(self.client_port, tls),
+            client_calls: moka::sync::Cache::builder()
+                .max_capacity(1000)
+                .time_to_live(StdDuration::from_secs(2 * 60 * 60))
+                .build(),
+            client_visits: moka::sync::Cache::builder()
+                .max_capacity(1000)
+                .time_to_live(StdDuration::from_secs(2 * 60 * 60))
+                .build(),
             verifier_url: Some(format!("http://127.0.0.1:{}", self.verifier_port)),
             cross_site_port: Some(self.cross_site_port),
             copies: moka::sync::Cache::builder()
@@ -96,20 +113,25 @@ pub(super) fn demo_verifier(
     Ok(stateless::serve(listener, source, state.clock.clone())?)
 }
 
-/// Starts demo mode's two extra servers on their bound listeners.
+/// Starts demo mode's three extra servers on their bound listeners: the verifier, the other
+/// site, and the course-style client (over HTTPS too when the app is).
 pub(super) fn demo_servers(
     state: &web::Data<AppState>,
     listeners: DemoListeners,
     app_port: u16,
-    tls: bool,
-) -> Result<[Server; 2], StartError> {
-    let verifier = demo_verifier(state, listeners.verifier, app_port, tls)?;
-    let other_site = cross_site::serve(listeners.cross_site, app_port, tls)?;
-    Ok([verifier, other_site])
+) -> Result<[Server; 3], StartError> {
+    let tls = match &state.config.tls {
+        Some(files) => Some(rustls_config(files)?),
+        None => None,
+    };
+    let verifier = demo_verifier(state, listeners.verifier, app_port, tls.is_some())?;
+    let other_site = cross_site::serve(listeners.cross_site, app_port, tls.is_some())?;
+    let client = client::serve(listeners.client, app_port, tls)?;
+    Ok([verifier, other_site, client])
 }
 
 /// The certificate chain and key of `TLS_CERT` / `TLS_KEY`, as rustls wants them.
-pub(super) fn rustls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, StartError> {
+pub fn rustls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, StartError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs = CertificateDer::pem_file_iter(&files.cert)

@@ -11,6 +11,9 @@ pub struct DemoSettings {
     pub verifier_port: u16,
     /// The port of the "other site" that tries cross-site requests (`DEMO_CROSS_SITE_PORT`).
     pub cross_site_port: u16,
+    /// The port of the course-style client: another origin of the same site, calling the JSON
+    /// API with the user's cookies (`DEMO_CLIENT_PORT`).
+    pub client_port: u16,
     /// `DEMO_USERS`: create `kimcoding` / `1234` at start-up if missing.
     pub users: bool,
 }
@@ -19,6 +22,7 @@ pub(super) fn read(env: &Env) -> Result<DemoSettings, ConfigError> {
     Ok(DemoSettings {
         verifier_port: env.port("DEMO_VERIFIER_PORT", 8081)?,
         cross_site_port: env.port("DEMO_CROSS_SITE_PORT", 8082)?,
+        client_port: env.port("DEMO_CLIENT_PORT", 8083)?,
         mode: env.flag("DEMO_MODE", false)?,
         users: env.flag("DEMO_USERS", true)?,
     })

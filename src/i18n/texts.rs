@@ -697,6 +697,82 @@ texts! {
         "Open a page of another site that tries to attack this one",
         "이 사이트를 공격해 보는 다른 사이트의 페이지 열기",
     ),
+    cl_title: (
+        "The course's client, on another port",
+        "다른 포트에서 도는 강의의 클라이언트",
+    ),
+    cl_intro: (
+        "This page is another origin of the same site as the app: same scheme and host name, another port. Like the course's React client (axios with withCredentials = true), it calls the app's JSON API with fetch(..., { credentials: 'include' }). CORS decides whether this page's script may read the answers; SameSite decides whether the browser sends the cookies, and on the same site it does. The app it calls:",
+        "이 페이지는 앱과 같은 사이트의 다른 출처입니다. 스킴과 호스트 이름은 같고 포트만 다릅니다. 강의의 React 클라이언트(withCredentials = true인 axios)처럼 fetch(..., { credentials: 'include' })로 앱의 JSON API를 부릅니다. 이 페이지의 스크립트가 답을 읽어도 되는지는 CORS가 정하고, 브라우저가 쿠키를 보낼지는 SameSite가 정하는데, 같은 사이트라서 보냅니다. 부르는 앱:",
+    ),
+    cl_checking: (
+        "Asking the app who you are…",
+        "앱에 내가 누구인지 묻는 중…",
+    ),
+    cl_login_title: (
+        "Log in through the JSON API",
+        "JSON API로 로그인",
+    ),
+    cl_login_failed: (
+        "Login failed (the app answered 401; the course's client shows 로그인에 실패했습니다.)",
+        "로그인에 실패했습니다.",
+    ),
+    cl_blocked: (
+        "The browser did not let this page read the answer (CORS): is this origin in the app's CORS_ALLOWED_ORIGINS?",
+        "브라우저가 이 페이지에 답을 읽지 못하게 했습니다(CORS). 이 출처가 앱의 CORS_ALLOWED_ORIGINS에 있나요?",
+    ),
+    cl_mypage_title: (
+        "My page, from /userinfo",
+        "마이페이지, /userinfo에서",
+    ),
+    cl_mypage_hint: (
+        "The profile below is the JSON the app answered. Reload this page: you stay logged in, because the browser sends the app's cookies with every call from this page.",
+        "아래 프로필은 앱이 답한 JSON입니다. 이 페이지를 새로 고쳐 보세요. 이 페이지에서 보내는 요청마다 브라우저가 앱의 쿠키를 함께 보내기 때문에 로그인이 유지됩니다.",
+    ),
+    cl_calls_title: (
+        "Every call, as the browser and the app saw it",
+        "요청마다, 브라우저와 앱이 본 그대로",
+    ),
+    cl_calls_hint: (
+        "The script sees only the status of an answer it is allowed to read. The app reports what the request carried (Origin, Sec-Fetch-Site, whether the cookies came) and which CORS headers it put on the answer, including the preflight the browser sent before the JSON login.",
+        "스크립트는 읽어도 되는 답의 상태 코드만 봅니다. 앱은 요청에 무엇이 실려 왔는지(Origin, Sec-Fetch-Site, 쿠키가 왔는지)와 답에 어떤 CORS 헤더를 붙였는지 알려 줍니다. JSON 로그인 전에 브라우저가 보낸 사전 요청(preflight)도 함께 보입니다.",
+    ),
+    cl_col_call: (
+        "Call",
+        "요청",
+    ),
+    cl_col_seen: (
+        "What the request carried",
+        "요청에 실려 온 것",
+    ),
+    cl_col_cors: (
+        "CORS headers on the answer",
+        "답에 붙은 CORS 헤더",
+    ),
+    cl_cookies_sent: (
+        "cookies sent",
+        "쿠키 보냄",
+    ),
+    cl_no_cookies: (
+        "no cookies",
+        "쿠키 없음",
+    ),
+    cl_preflight: (
+        "preflight",
+        "사전 요청",
+    ),
+    cl_none: (
+        "none",
+        "없음",
+    ),
+    cl_report_off: (
+        "The app keeps no report outside demo mode; the script's own view is above.",
+        "데모 모드가 아니면 앱이 보고를 남기지 않습니다. 스크립트가 본 것은 위에 있습니다.",
+    ),
+    cl_link: (
+        "Open the course's client on another port (same site, another origin)",
+        "다른 포트의 강의 클라이언트 열기(같은 사이트, 다른 출처)",
+    ),
     lab_title: (
         "Attack lab",
         "공격 실험실",

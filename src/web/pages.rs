@@ -13,7 +13,7 @@ use super::guard::Authenticated;
 use super::negotiate;
 use super::routes::Routes;
 use super::state::AppState;
-use super::teach::cross_site;
+use super::teach::Elsewhere;
 use crate::error::{AppError, ErrorMessage};
 
 pub fn configure(routes: &mut Routes) {
@@ -39,7 +39,7 @@ pub async fn home(auth: Option<Authenticated>) -> HttpResponse {
 struct HowPage {
     chrome: Chrome,
     /// Demo mode: the other site's page, which tries cross-site attacks on this one.
-    cross_site: Option<String>,
+    elsewhere: Elsewhere,
     demo: bool,
 }
 
@@ -50,14 +50,10 @@ pub async fn how_it_works(
     auth: Option<Authenticated>,
 ) -> Result<HttpResponse, AppError> {
     let chrome = chrome(&req, auth.is_some(), "how");
-    let cross_site = state
-        .demo
-        .as_ref()
-        .and_then(|d| d.cross_site_port)
-        .map(|port| cross_site::link(req.connection_info().host(), port, chrome.lang));
+    let elsewhere = Elsewhere::of(&state, &req, chrome.lang);
     let page = HowPage {
         chrome,
-        cross_site,
+        elsewhere,
         demo: state.config.demo.mode,
     };
     render(StatusCode::OK, &page)

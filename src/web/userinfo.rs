@@ -10,7 +10,7 @@ use super::guard::Authenticated;
 use super::negotiate;
 use super::routes::Routes;
 use super::state::AppState;
-use super::teach::cross_site;
+use super::teach::Elsewhere;
 use super::teach::inspect::{self, TokenView};
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::describe_event;
@@ -38,8 +38,8 @@ struct UserInfoPage<'a> {
     tokens: Vec<TokenView>,
     now: i64,
     demo_mode: bool,
-    /// Demo mode: the other site's page.
-    cross_site: Option<String>,
+    /// Demo mode: the other site's page, and the course-style client.
+    elsewhere: Elsewhere,
 }
 
 /// Who you are. The access token comes from the `access_jwt` cookie or `Authorization: Bearer`;
@@ -99,11 +99,7 @@ pub async fn show(
             tokens,
             now,
             demo_mode: state.config.demo.mode,
-            cross_site: state
-                .demo
-                .as_ref()
-                .and_then(|d| d.cross_site_port)
-                .map(|port| cross_site::link(req.connection_info().host(), port, chrome_lang)),
+            elsewhere: Elsewhere::of(&state, &req, chrome_lang),
         };
         render(StatusCode::OK, &page)?
     } else {

@@ -295,3 +295,124 @@ async fn without_the_setting_no_cors_header_is_ever_sent() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(cors_headers(response.headers()), Vec::<String>::new());
 }
+
+/// Demo mode serves a course-style client on another port of the same site, lists its origin
+/// for CORS itself, and reports what each of the client's calls carried and got back, to that
+/// page load alone.
+#[tokio::test]
+async fn demo_modes_client_is_listed_and_sees_its_own_calls() {
+    let app = spawn_with(&[("DEMO_MODE", "true")]).await;
+    let port = app.client_port.expect("demo mode runs the client");
+    let client = format!("http://localhost:{port}");
+    // The page gives itself a visit, and a CSP that lets it call the app.
+    let page = app.client.get(format!("{client}/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    let location = page.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let visit = location
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("visit="))
+        .expect("a visit")
+        .to_owned();
+    let page = app
+        .client
+        .get(format!("{client}{location}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let app_port = app.address.rsplit(':').next().unwrap();
+    assert!(
+        csp.contains(&format!("connect-src 'self' http://localhost:{app_port}")),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("data-api=\"http://localhost:{app_port}\"")),
+        "{html}"
+    );
+    // Its origin is listed: the preflight of its JSON login is answered.
+    let response = preflight(&app, "/login", &client, "POST").await;
+    assert!(response.status().is_success());
+    assert_readable_by(response.headers(), &client, "the client's preflight");
+    // Its calls are noted under its visit, found by the Referer the page sends.
+    let referer = format!("{client}/?visit={visit}&lang=en");
+    let response = json_login(&app, &client, DEMO_PASSWORD).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FOUND,
+        "no Referer: not noted, but served"
+    );
+    let response = from_page(&app, Method::POST, "/login", &client)
+        .header(header::REFERER, &referer)
+        .json(&json!({ "loginInfo": { "userId": DEMO_USER, "password": DEMO_PASSWORD } }))
+        .send()
+        .await
+        .unwrap();
+    let mut jar = Jar::default();
+    jar.take(&response);
+    from_page(&app, Method::GET, "/userinfo", &client)
+        .header(header::REFERER, &referer)
+        .headers(jar.headers())
+        .send()
+        .await
+        .unwrap();
+    let report = from_page(
+        &app,
+        Method::GET,
+        &format!("/demo/client/report?visit={visit}"),
+        &client,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_readable_by(report.headers(), &client, "the report");
+    let calls: Vec<serde_json::Value> = report.json().await.unwrap();
+    let seen: Vec<(String, u64, bool)> = calls
+        .iter()
+        .map(|c| {
+            (
+                format!(
+                    "{} {}",
+                    c["method"].as_str().unwrap(),
+                    c["path"].as_str().unwrap()
+                ),
+                c["status"].as_u64().unwrap(),
+                c["cookieSent"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("POST /login".to_owned(), 302, false),
+            ("GET /userinfo".to_owned(), 200, true)
+        ]
+    );
+    for call in &calls {
+        assert_eq!(call["origin"], client.as_str());
+        assert_eq!(call["secFetchSite"], "same-site");
+        assert_eq!(call["allowOrigin"], client.as_str());
+        assert_eq!(call["allowCredentials"], "true");
+    }
+    // Another visit sees none of them.
+    let other = from_page(
+        &app,
+        Method::GET,
+        &format!("/demo/client/report?visit={}", "0".repeat(32)),
+        &client,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        other.json::<Vec<serde_json::Value>>().await.unwrap().len(),
+        0
+    );
+}

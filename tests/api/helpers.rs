@@ -64,6 +64,8 @@ pub struct TestApp {
     pub metrics_address: Option<String>,
     /// Demo mode: the ports of the stateless verifier and of the other site.
     pub demo_ports: Option<(u16, u16)>,
+    /// Demo mode: the port of the course-style client (same site, another origin).
+    pub client_port: Option<u16>,
     pub clock: Arc<ManualClock>,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
@@ -135,6 +137,7 @@ pub async fn start(
         // Demo mode's extra servers on free ports, so tests can run side by side.
         ("DEMO_VERIFIER_PORT".into(), "0".into()),
         ("DEMO_CROSS_SITE_PORT".into(), "0".into()),
+        ("DEMO_CLIENT_PORT".into(), "0".into()),
     ];
     for (k, v) in overrides {
         settings.retain(|(name, _)| name != k);
@@ -151,6 +154,7 @@ pub async fn start(
         .map(|port| format!("http://127.0.0.1:{port}"));
     let state = app.state();
     let demo_ports = app.demo_ports();
+    let client_port = app.client_port();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -160,6 +164,7 @@ pub async fn start(
         address,
         metrics_address,
         demo_ports,
+        client_port,
         clock,
         client,
         state,

@@ -7,7 +7,7 @@
 //! missing browser is a failure (`.ci/run` installs it).
 
 #[allow(dead_code)]
-#[path = "api/helpers.rs"]
+#[path = "../api/helpers.rs"]
 mod helpers;
 
 use std::net::TcpListener;
@@ -66,6 +66,11 @@ impl Drop for Browser {
 
 impl Browser {
     async fn start(driver_path: &Path) -> Browser {
+        Browser::start_with(driver_path, &[]).await
+    }
+
+    /// A browser with `extra` command-line switches (e.g. to accept a test certificate).
+    async fn start_with(driver_path: &Path, extra: &[&str]) -> Browser {
         let permit = BROWSERS
             .acquire()
             .await
@@ -97,6 +102,7 @@ impl Browser {
             "--window-size=1100,900",
             &format!("--user-data-dir={}", profile.path().display()),
         ];
+        let args: Vec<&str> = args.iter().copied().chain(extra.iter().copied()).collect();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -816,3 +822,6 @@ async fn another_site_cannot_read_the_cookies_read_userinfo_or_log_you_out() {
     assert_eq!(browser.text("[data-field=userId]").await, DEMO_USER);
     browser.close().await;
 }
+
+// After the harness and its macro, which it uses.
+mod course_client;
