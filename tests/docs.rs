@@ -177,6 +177,18 @@ fn settings_read_by(code: &str) -> Vec<String> {
     for (at, _) in code.match_indices(call) {
         names.extend(literal_at(code, at + call.len()).map(str::to_owned));
     }
+    // And any literal that is a setting's name by its shape (`const VAR: &str = "NAME"`, a
+    // helper's argument): upper case with an underscore, like every variable the app reads.
+    let mut rest = code;
+    while let Some(open) = rest.find('"') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else { break };
+        let literal = &after[..close];
+        if literal.contains('_') && literal.starts_with(|c: char| c.is_ascii_uppercase()) {
+            names.push(literal.to_owned());
+        }
+        rest = &after[close + 1..];
+    }
     names.retain(|n| is_setting_name(n));
     names.sort();
     names.dedup();
@@ -229,6 +241,10 @@ fn the_checks_see_what_they_look_for() {
     let expected = [(1, "x.md#y"), (1, "c.png"), (2, "https://e"), (6, "#f")];
     assert_eq!(found, expected.map(|(l, t)| (l, t.to_owned())));
     let code = "env.get(\"HOST\"); env\n    .port(\"PORT\", 1); myenv.get(\"NOPE\");\n\
-        ConfigError::new(\n    \"TLS_KEY\", m); ConfigError::new(\"A, B\", m); ConfigError::new(\".env\", m)";
-    assert_eq!(settings_read_by(code), ["HOST", "PORT", "TLS_KEY"]);
+        ConfigError::new(\n    \"TLS_KEY\", m); ConfigError::new(\"A, B\", m); ConfigError::new(\".env\", m);\n\
+        const VAR: &str = \"CORS_ALLOWED_ORIGINS\"; wait(\"DATABASE_BUSY_TIMEOUT\"); x(\"HS256\")";
+    assert_eq!(
+        settings_read_by(code),
+        ["CORS_ALLOWED_ORIGINS", "DATABASE_BUSY_TIMEOUT", "HOST", "PORT", "TLS_KEY"]
+    );
 }

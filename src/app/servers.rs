@@ -103,7 +103,7 @@ pub(super) fn demo_verifier(
     let config = &state.config;
     let source = match &config.tokens.access_keys {
         AccessKeys::Hmac(pair) => KeySource::Secret(pair.current.clone()),
-        // Over HTTPS the app's certificate is often self-signed (see README), which the
+        // Over HTTPS the app's certificate is often self-signed (see docs/using.md), which the
         // verifier would rightly refuse to trust: it is handed the published key set instead.
         AccessKeys::Ed25519 { .. } if tls => KeySource::Published(state.tokens.jwks()),
         AccessKeys::Ed25519 { .. } => {
