@@ -17,7 +17,7 @@ use metrics_exporter_prometheus::{
 };
 
 use crate::store::listener::ListenerHealth;
-use crate::store::sessions::{BatchCounters, CacheCounters, EndCause};
+use crate::store::sessions::{ActivityCounters, BatchCounters, CacheCounters, EndCause};
 use crate::vocab::Event;
 
 pub const LOGINS: &str = "jwt_lab_logins_total";
@@ -25,6 +25,13 @@ pub const REFRESHES: &str = "jwt_lab_refreshes_total";
 pub const SESSIONS_ENDED: &str = "jwt_lab_sessions_ended_total";
 pub const CACHE_LOOKUPS: &str = "jwt_lab_session_cache_lookups_total";
 pub const CACHE_INVALIDATIONS: &str = "jwt_lab_session_cache_invalidations_total";
+pub const CACHE_LOADS: &str = "jwt_lab_session_cache_loads_total";
+pub const CACHE_BYTES: &str = "jwt_lab_session_cache_bytes";
+pub const CACHE_ENTRIES: &str = "jwt_lab_session_cache_entries";
+pub const VERIFIED_BYTES: &str = "jwt_lab_verified_token_cache_bytes";
+pub const ACTIVITY_BATCHES: &str = "jwt_lab_activity_batches_total";
+pub const ACTIVITY_WRITTEN: &str = "jwt_lab_activity_written_total";
+pub const ACTIVITY_WAITING: &str = "jwt_lab_activity_waiting";
 pub const LISTENER_RECONNECTS: &str = "jwt_lab_listener_reconnects_total";
 pub const ARGON2_QUEUE: &str = "jwt_lab_argon2_queue_depth";
 pub const ROTATION_BATCHES: &str = "jwt_lab_rotation_batches_total";
@@ -100,6 +107,13 @@ pub struct Metrics {
     cache_hits: Counter,
     cache_misses: Counter,
     cache_invalidations: Counter,
+    cache_loads: Counter,
+    cache_bytes: Gauge,
+    cache_entries: Gauge,
+    verified_bytes: Gauge,
+    activity_batches: Counter,
+    activity_written: Counter,
+    activity_waiting: Gauge,
     listener_reconnects: Counter,
     argon2_queue: Gauge,
     rotation_batches: Counter,
@@ -110,7 +124,7 @@ pub struct Metrics {
 }
 
 /// What each series is, for `# HELP`.
-const COUNTERS: [(&str, &str); 8] = [
+const COUNTERS: [(&str, &str); 11] = [
     (
         LOGINS,
         "Login attempts by outcome: ok, failed (wrong password or unknown user), throttled (refused by the lock-out or the address budget).",
@@ -129,6 +143,18 @@ const COUNTERS: [(&str, &str); 8] = [
         "Session changes applied to this instance's cache (its own and, on PostgreSQL, other instances').",
     ),
     (
+        CACHE_LOADS,
+        "Sessions read from the database on a cache miss (concurrent misses for one session share one read).",
+    ),
+    (
+        ACTIVITY_BATCHES,
+        "Statements that wrote the \"last seen\" times noted since the last one (at most one per SESSION_ACTIVITY_INTERVAL, and at shutdown).",
+    ),
+    (
+        ACTIVITY_WRITTEN,
+        "Sessions whose \"last seen\" those statements wrote.",
+    ),
+    (
         LISTENER_RECONNECTS,
         "Times the PostgreSQL invalidation listener lost its connection and connected again.",
     ),
@@ -141,7 +167,23 @@ const COUNTERS: [(&str, &str); 8] = [
         "SQLite: rotations written by those transactions; divided by the batches, the rotations per commit.",
     ),
 ];
-const GAUGES: [(&str, &str); 2] = [
+const GAUGES: [(&str, &str); 6] = [
+    (
+        CACHE_BYTES,
+        "Bytes the session cache holds, as its weigher counts them (its budget: half of SESSION_CACHE_MEMORY).",
+    ),
+    (
+        CACHE_ENTRIES,
+        "Sessions (and ended-session markers) in the cache.",
+    ),
+    (
+        VERIFIED_BYTES,
+        "Bytes the verified-token cache holds (its budget: the other half of SESSION_CACHE_MEMORY).",
+    ),
+    (
+        ACTIVITY_WAITING,
+        "Sessions whose \"last seen\" is noted and waits for the next batch.",
+    ),
     (
         ROTATIONS_WAITING,
         "SQLite: refresh-token rotations queued for their batch or being written.",
@@ -214,6 +256,13 @@ impl Metrics {
             cache_hits: counter(CACHE_LOOKUPS, &[("result", "hit")]),
             cache_misses: counter(CACHE_LOOKUPS, &[("result", "miss")]),
             cache_invalidations: counter(CACHE_INVALIDATIONS, &[]),
+            cache_loads: counter(CACHE_LOADS, &[]),
+            cache_bytes: gauge(CACHE_BYTES),
+            cache_entries: gauge(CACHE_ENTRIES),
+            verified_bytes: gauge(VERIFIED_BYTES),
+            activity_batches: counter(ACTIVITY_BATCHES, &[]),
+            activity_written: counter(ACTIVITY_WRITTEN, &[]),
+            activity_waiting: gauge(ACTIVITY_WAITING),
             listener_reconnects: counter(LISTENER_RECONNECTS, &[]),
             argon2_queue: gauge(ARGON2_QUEUE),
             rotation_batches: counter(ROTATION_BATCHES, &[]),
@@ -274,23 +323,28 @@ impl Metrics {
 
     /// The exposition text, with the numbers other layers keep for themselves brought up to
     /// date first.
-    pub fn render(
-        &self,
-        cache: &CacheCounters,
-        listener: Option<&ListenerHealth>,
-        batches: Option<&BatchCounters>,
-        argon2_waiting: usize,
-    ) -> String {
+    pub fn render(&self, now: &Readings<'_>) -> String {
+        let cache = now.cache;
         self.cache_hits.absolute(cache.hits.load(Ordering::Relaxed));
         self.cache_misses
             .absolute(cache.misses.load(Ordering::Relaxed));
         self.cache_invalidations
             .absolute(cache.invalidations.load(Ordering::Relaxed));
-        if let Some(listener) = listener {
+        self.cache_loads
+            .absolute(cache.loads.load(Ordering::Relaxed));
+        self.cache_bytes.set(now.cache_bytes as f64);
+        self.cache_entries.set(now.cache_entries as f64);
+        self.verified_bytes.set(now.verified_bytes as f64);
+        self.activity_batches
+            .absolute(now.activity.batches.load(Ordering::Relaxed));
+        self.activity_written
+            .absolute(now.activity.written.load(Ordering::Relaxed));
+        self.activity_waiting.set(now.activity_waiting as f64);
+        if let Some(listener) = now.listener {
             self.listener_reconnects
                 .absolute(listener.reconnects.load(Ordering::Relaxed));
         }
-        if let Some(batches) = batches {
+        if let Some(batches) = now.batches {
             self.rotation_batches
                 .absolute(batches.batches.load(Ordering::Relaxed));
             self.rotations_batched
@@ -298,10 +352,23 @@ impl Metrics {
             self.rotations_waiting
                 .set(batches.waiting.load(Ordering::Relaxed) as f64);
         }
-        self.argon2_queue.set(argon2_waiting as f64);
+        self.argon2_queue.set(now.argon2_waiting as f64);
         let _ = &self.recorder;
         self.handle.render()
     }
+}
+
+/// What the other layers keep for themselves, read at the moment of a scrape.
+pub struct Readings<'a> {
+    pub cache: &'a CacheCounters,
+    pub cache_bytes: u64,
+    pub cache_entries: u64,
+    pub verified_bytes: u64,
+    pub activity: &'a ActivityCounters,
+    pub activity_waiting: usize,
+    pub listener: Option<&'a ListenerHealth>,
+    pub batches: Option<&'a BatchCounters>,
+    pub argon2_waiting: usize,
 }
 
 #[cfg(test)]
@@ -320,7 +387,19 @@ mod tests {
         let batches = BatchCounters::default();
         batches.batches.store(2, Ordering::Relaxed);
         batches.rotations.store(7, Ordering::Relaxed);
-        let text = m.render(&CacheCounters::default(), None, Some(&batches), 3);
+        let (cache, activity) = (CacheCounters::default(), ActivityCounters::default());
+        activity.batches.store(4, Ordering::Relaxed);
+        let text = m.render(&Readings {
+            cache: &cache,
+            cache_bytes: 4096,
+            cache_entries: 5,
+            verified_bytes: 1024,
+            activity: &activity,
+            activity_waiting: 6,
+            listener: None,
+            batches: Some(&batches),
+            argon2_waiting: 3,
+        });
         assert!(
             text.contains(r#"jwt_lab_logins_total{outcome="failed"} 2"#),
             "{text}"
@@ -332,6 +411,9 @@ mod tests {
         assert!(text.contains(r#"route="unmatched",status="4xx""#));
         assert!(text.contains("jwt_lab_argon2_queue_depth 3"));
         assert!(text.contains("jwt_lab_rotation_batches_total 2"));
+        assert!(text.contains("jwt_lab_activity_batches_total 4"));
+        assert!(text.contains("jwt_lab_activity_waiting 6"));
+        assert!(text.contains("jwt_lab_session_cache_bytes 4096"));
         assert!(text.contains("jwt_lab_rotations_batched_total 7"));
         assert!(text.contains("# HELP jwt_lab_logins_total"));
     }

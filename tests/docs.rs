@@ -245,6 +245,12 @@ fn the_checks_see_what_they_look_for() {
         const VAR: &str = \"CORS_ALLOWED_ORIGINS\"; wait(\"DATABASE_BUSY_TIMEOUT\"); x(\"HS256\")";
     assert_eq!(
         settings_read_by(code),
-        ["CORS_ALLOWED_ORIGINS", "DATABASE_BUSY_TIMEOUT", "HOST", "PORT", "TLS_KEY"]
+        [
+            "CORS_ALLOWED_ORIGINS",
+            "DATABASE_BUSY_TIMEOUT",
+            "HOST",
+            "PORT",
+            "TLS_KEY"
+        ]
     );
 }

@@ -50,6 +50,8 @@ const BACKLOG: u32 = 4096;
 
 /// How often expired and revoked sessions are swept out of the database.
 const PRUNE_EVERY: StdDuration = StdDuration::from_secs(15 * 60);
+/// How long start-up prunes before serving; the sweeper finishes a bigger job.
+const STARTUP_PRUNE_BUDGET: StdDuration = StdDuration::from_millis(250);
 /// How often gathered latency samples are folded into their histograms.
 const METRICS_UPKEEP_EVERY: StdDuration = StdDuration::from_secs(5);
 
@@ -65,6 +67,8 @@ pub struct Application {
     metrics_port: Option<u16>,
     demo_ports: Option<(u16, u16)>,
     client_port: Option<u16>,
+    /// Whether start-up left ended sessions for the sweeper (it starts at once then).
+    sweep_pending: bool,
     state: web::Data<AppState>,
 }
 
@@ -103,7 +107,8 @@ impl Application {
         if state.config.demo.users {
             startup::seed_demo_user(&state).await?;
         }
-        startup::prune(&state).await;
+        // A big sweep is not waited for: start-up prunes for a moment, the sweeper goes on.
+        let sweep_pending = startup::prune(&state, Some(STARTUP_PRUNE_BUDGET)).await;
         let tls = match &state.config.tls {
             Some(files) => Some(servers::rustls_config(files)?),
             None => None,
@@ -133,6 +138,7 @@ impl Application {
             metrics_port,
             demo_ports,
             client_port,
+            sweep_pending,
             state,
         })
     }
@@ -156,22 +162,33 @@ impl Application {
         self.client_port
     }
 
+    /// Stops the server gracefully: `run_until_stopped` then writes what is left and returns.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
     }
 
     /// Serves until the server is stopped, sweeping ended sessions and stale lock-outs now
-    /// and then.
+    /// and then, and writing "last seen" every `SESSION_ACTIVITY_INTERVAL` (and once more
+    /// when stopped).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state.clone();
+        let sweep_now = self.sweep_pending;
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(PRUNE_EVERY);
-            every.tick().await;
+            if !sweep_now {
+                every.tick().await;
+            }
             loop {
                 every.tick().await;
-                startup::prune(&state).await;
+                startup::prune(&state, None).await;
             }
         });
+        let (stop_activity, stopped) = tokio::sync::watch::channel(false);
+        let activity = tokio::spawn(startup::write_activity(self.state.clone(), stopped));
         let upkeep = self.metrics_port.is_some().then(|| {
             let state = self.state.clone();
             tokio::spawn(async move {
@@ -193,6 +210,8 @@ impl Application {
             let _ = task.await;
         }
         sweeper.abort();
+        let _ = stop_activity.send(true);
+        let _ = activity.await;
         if let Some(upkeep) = upkeep {
             upkeep.abort();
         }
@@ -219,10 +238,12 @@ async fn build_state(
         .try_into()
         .unwrap_or(StdDuration::from_secs(60));
     // On PostgreSQL the cache stays off until the listener is connected.
+    // Half the memory budget for sessions, half for the verified tokens (see `Tokens::new`).
     let sessions = SessionStore::new(
         db.clone(),
         cache_ttl,
         config.database.backend == Backend::Sqlite,
+        config.sessions.cache_memory / 2,
     );
     let instance = crate::auth::tokens::new_id()[..8].to_owned();
     let demo = demo_listeners.map(|l| l.demo(config.tls.is_some()));

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use actix_web::web;
 use secrecy::SecretString;
 
 use super::{DEMO_PASSWORD, DEMO_USER_ID, StartError};
@@ -17,10 +18,13 @@ use crate::store::sessions::SessionStore;
 use crate::store::{self, users};
 use crate::web::AppState;
 
-/// Removes ended sessions and stale lock-out counts, counting sessions that ran out of time.
-pub(super) async fn prune(state: &AppState) {
-    match state.sessions.prune(state.clock.now()).await {
+/// Removes ended sessions and stale lock-out counts, counting sessions that ran out of time;
+/// for `budget` at most, if given. Returns whether sessions are left to prune.
+pub(super) async fn prune(state: &AppState, budget: Option<StdDuration>) -> bool {
+    let mut more = false;
+    match state.sessions.prune_within(state.clock.now(), budget).await {
         Ok(pruned) => {
+            more = pruned.more;
             state.metrics.sessions_expired(pruned.expired);
             if pruned.sessions > 0 {
                 tracing::info!(
@@ -34,6 +38,38 @@ pub(super) async fn prune(state: &AppState) {
     }
     if let Err(e) = state.throttle.prune().await {
         tracing::warn!(error = %e, "could not prune login failures");
+    }
+    more
+}
+
+/// Writes the "last seen" times noted, every `SESSION_ACTIVITY_INTERVAL`, until `stop` says so
+/// (never in the middle of a batch), and then once more.
+pub(super) async fn write_activity(
+    state: web::Data<AppState>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let interval = state
+        .config
+        .sessions
+        .activity_interval
+        .try_into()
+        .unwrap_or(StdDuration::from_secs(5));
+    let mut every = tokio::time::interval(interval);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await;
+    loop {
+        tokio::select! {
+            _ = every.tick() => flush_activity(&state).await,
+            _ = stop.changed() => break,
+        }
+    }
+    flush_activity(&state).await;
+}
+
+/// One batch of "last seen" times; a failure keeps them for the next.
+pub(super) async fn flush_activity(state: &AppState) {
+    if let Err(e) = state.sessions.flush_activity().await {
+        tracing::warn!(error = %e, "could not write session activity; kept for the next batch");
     }
 }
 

@@ -282,8 +282,34 @@ pub struct Verifier {
     verified: moka::sync::Cache<[u8; 32], Arc<Claims>>,
 }
 
-/// Verified tokens remembered at most (under 1 KiB each).
-pub const VERIFIED_CAPACITY: u64 = 10_000;
+/// The memory a verifier on its own (the stateless one) gives its verified tokens; the app's
+/// takes half of `SESSION_CACHE_MEMORY`.
+pub const STATELESS_VERIFIED_MEMORY: u64 = 32 << 20;
+
+/// What moka keeps per entry beyond key and value, as the session cache counts it too.
+const ENTRY_OVERHEAD: usize = 160;
+
+/// About the bytes one remembered token holds, for the memory budget.
+fn weight(claims: &Claims) -> u32 {
+    let strings = [
+        &claims.iss,
+        &claims.sub,
+        &claims.aud,
+        &claims.jti,
+        &claims.sid,
+    ]
+    .iter()
+    .map(|s| s.capacity())
+    .sum::<usize>()
+        + claims.rjti.as_ref().map_or(0, String::capacity);
+    let bytes = ENTRY_OVERHEAD
+        + std::mem::size_of::<([u8; 32], Arc<Claims>)>()
+        // The Arc's allocation: its two counts and the claims.
+        + 2 * std::mem::size_of::<usize>()
+        + std::mem::size_of::<Claims>()
+        + strings;
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
 
 /// The cache key of a token presented as `kind`: the same bytes presented as the other kind
 /// are another key, so a remembered access token can never pass as a refresh token.
@@ -343,10 +369,12 @@ pub struct Jwks {
 }
 
 impl Verifier {
-    fn new(access: KeyRing, refresh: Option<KeyRing>) -> Self {
+    /// `memory`: the bytes its verified tokens may hold; past that the least used go.
+    fn new(access: KeyRing, refresh: Option<KeyRing>, memory: u64) -> Self {
         super::crypto::install();
         let verified = moka::sync::Cache::builder()
-            .max_capacity(VERIFIED_CAPACITY)
+            .weigher(|_: &[u8; 32], claims: &Arc<Claims>| weight(claims))
+            .max_capacity(memory)
             // Only bounds how long an entry no one presents stays: expiry is checked on every
             // use, and a token outliving this is simply verified in full again.
             .time_to_live(std::time::Duration::from_secs(24 * 3600))
@@ -367,6 +395,7 @@ impl Verifier {
                 keys: vec![Key::hmac(TokenKind::Access, secret)],
             },
             None,
+            STATELESS_VERIFIED_MEMORY,
         )
     }
 
@@ -385,7 +414,7 @@ impl Verifier {
                 Some(key)
             })
             .collect();
-        Self::new(KeyRing { keys }, None)
+        Self::new(KeyRing { keys }, None, STATELESS_VERIFIED_MEMORY)
     }
 
     /// Whether `kid` names a key this verifier knows (the stateless verifier refetches its JWKS
@@ -399,6 +428,12 @@ impl Verifier {
             TokenKind::Access => Some(&self.access),
             TokenKind::Refresh => self.refresh.as_ref(),
         }
+    }
+
+    /// The bytes the verified tokens hold, as the budget counts them (for the metrics).
+    pub fn cached_bytes(&self) -> u64 {
+        self.verified.run_pending_tasks();
+        self.verified.weighted_size()
     }
 
     /// Checks a token presented as `kind` at time `now`.
@@ -559,7 +594,7 @@ impl Tokens {
         )
         .expect("HMAC takes a key of any length");
         Self {
-            verifier: Verifier::new(access, Some(refresh)),
+            verifier: Verifier::new(access, Some(refresh), config.sessions.cache_memory / 2),
             log_key,
         }
     }

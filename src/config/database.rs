@@ -22,6 +22,17 @@ impl Backend {
     }
 }
 
+/// What stands between the app and PostgreSQL (`DATABASE_POOLER`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Pooler {
+    /// Nothing, or a pooler in session mode: statements are prepared once and reused by name.
+    #[default]
+    None,
+    /// A pooler in transaction mode (PgBouncer's `pool_mode = transaction`): every statement
+    /// unnamed and inside a transaction; migrations and `LISTEN` on `DATABASE_LISTEN_URL`.
+    Transaction,
+}
+
 /// How the app talks to its database. Defaults suit SQLite on one machine and a small
 /// PostgreSQL; the timeouts keep a database that is down from turning into hung requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +54,8 @@ pub struct DatabaseSettings {
     /// PostgreSQL only: where the invalidation listener connects (`DATABASE_LISTEN_URL`).
     /// It must reach PostgreSQL directly: LISTEN does not work through a transaction pooler.
     pub listen_url: Option<String>,
+    /// PostgreSQL only: a transaction pooler in front of it (`DATABASE_POOLER`).
+    pub pooler: Pooler,
 }
 
 /// The longest a request may be kept waiting by the database before its 503.
@@ -104,9 +117,27 @@ pub(super) fn read(
             "must be a postgres: URL (it is only used with a postgres DATABASE_URL)",
         ));
     }
+    let pooler = match env.get("DATABASE_POOLER").as_deref() {
+        None | Some("none") => Pooler::None,
+        Some("transaction") => Pooler::Transaction,
+        Some(other) => {
+            return Err(ConfigError::new(
+                "DATABASE_POOLER",
+                format!("expected none or transaction, got {other:?}"),
+            ));
+        }
+    };
+    if pooler == Pooler::Transaction && (backend != Backend::Postgres || listen_url.is_none()) {
+        return Err(ConfigError::new(
+            "DATABASE_POOLER",
+            "transaction needs a postgres DATABASE_URL (the pooler) and DATABASE_LISTEN_URL \
+             (PostgreSQL itself, for migrations and LISTEN)",
+        ));
+    }
     Ok(DatabaseSettings {
         url,
         backend,
+        pooler,
         max_connections,
         connect_timeout: env.duration("DATABASE_CONNECT_TIMEOUT", Duration::seconds(10))?,
         acquire_timeout,

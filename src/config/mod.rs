@@ -15,7 +15,7 @@ pub mod tokens;
 use time::Duration;
 
 pub use cors::CorsSettings;
-pub use database::{Backend, DatabaseSettings};
+pub use database::{Backend, DatabaseSettings, Pooler};
 pub use demo::DemoSettings;
 pub use operations::{LogFormat, Operations};
 pub use sessions::SessionSettings;

@@ -274,3 +274,57 @@ fn cors_origins_are_exact_origins() {
         assert!(named, "the line names the bad entry: {line}");
     }
 }
+
+#[test]
+fn cache_memory_and_activity_interval() {
+    let c = config(&[]).unwrap();
+    assert_eq!(c.sessions.cache_memory, 256 << 20);
+    assert_eq!(c.sessions.activity_interval, Duration::seconds(5));
+    let c = config(&[
+        ("SESSION_CACHE_MEMORY", "64MiB"),
+        ("SESSION_ACTIVITY_INTERVAL", "500ms"),
+    ])
+    .unwrap();
+    assert_eq!(c.sessions.cache_memory, 64 << 20);
+    assert_eq!(c.sessions.activity_interval, Duration::milliseconds(500));
+    assert_eq!(
+        super::sessions::parse_size("2GiB"),
+        Ok(2 << 30),
+        "gibibytes"
+    );
+    assert_eq!(super::sessions::parse_size("1048576"), Ok(1 << 20));
+    for bad in ["64", "64MB", "1.5GiB", "0MiB", "100GiB", "lots"] {
+        let err = config(&[("SESSION_CACHE_MEMORY", bad)]).unwrap_err();
+        assert_eq!(err.var, "SESSION_CACHE_MEMORY", "{bad}");
+    }
+    let err = config(&[("SESSION_ACTIVITY_INTERVAL", "5m")]).unwrap_err();
+    assert_eq!(err.var, "SESSION_ACTIVITY_INTERVAL");
+}
+
+#[test]
+fn a_transaction_pooler_needs_postgresql_itself_beside_it() {
+    let pg = [
+        ("DATABASE_URL", "postgres://app@bouncer:6432/lab"),
+        ("ACCESS_SECRET", A),
+        ("REFRESH_SECRET", B),
+    ];
+    assert_eq!(config(&pg).unwrap().database.pooler, Pooler::None);
+    let mut pooled = pg.to_vec();
+    pooled.push(("DATABASE_POOLER", "transaction"));
+    let err = config(&pooled).unwrap_err();
+    assert_eq!(err.var, "DATABASE_POOLER");
+    assert!(
+        err.message.contains("DATABASE_LISTEN_URL"),
+        "{}",
+        err.message
+    );
+    pooled.push(("DATABASE_LISTEN_URL", "postgres://app@db:5432/lab"));
+    assert_eq!(
+        config(&pooled).unwrap().database.pooler,
+        Pooler::Transaction
+    );
+    let err = config(&[("DATABASE_POOLER", "transaction")]).unwrap_err();
+    assert_eq!(err.var, "DATABASE_POOLER", "SQLite has no pooler");
+    let err = config(&[("DATABASE_POOLER", "session")]).unwrap_err();
+    assert_eq!(err.var, "DATABASE_POOLER");
+}

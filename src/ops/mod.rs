@@ -123,12 +123,18 @@ fn log_request<B>(
 
 /// `GET /metrics` on `METRICS_ADDR`: the Prometheus exposition text.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let text = state.metrics.render(
-        state.sessions.counters(),
-        state.listener.as_deref(),
-        state.sessions.batch_counters(),
-        state.passwords.queue_depth(),
-    );
+    let sessions = &state.sessions;
+    let text = state.metrics.render(&crate::metrics::Readings {
+        cache: sessions.counters(),
+        cache_bytes: sessions.cache().weighted_bytes(),
+        cache_entries: sessions.cache().entries(),
+        verified_bytes: state.tokens.cached_bytes(),
+        activity: &sessions.activity().counters,
+        activity_waiting: sessions.activity().waiting(),
+        listener: state.listener.as_deref(),
+        batches: sessions.batch_counters(),
+        argon2_waiting: state.passwords.queue_depth(),
+    });
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text)

@@ -9,8 +9,10 @@ use sqlx::Sqlite;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::Db;
-use crate::config::{Backend, Config, DatabaseSettings};
+use sqlx_core::migrate::Migrator;
+
+use super::{Db, Pg};
+use crate::config::{Backend, Config, DatabaseSettings, Pooler};
 use crate::error::is_unavailable;
 
 fn std_duration(d: time::Duration) -> Duration {
@@ -22,15 +24,15 @@ fn std_duration(d: time::Duration) -> Duration {
 /// up to date.
 pub async fn connect(config: &Config) -> Result<Db, sqlx::Error> {
     let settings = &config.database;
-    let db = match config.database.backend {
-        Backend::Sqlite => Db::Sqlite(connect_sqlite(&config.database.url, settings).await?),
-        Backend::Postgres => Db::Postgres(connect_postgres(&config.database.url, settings).await?),
-    };
     let migrator = super::migrations::migrator(config.database.backend).await?;
-    match &db {
-        Db::Sqlite(pool) => migrator.run(pool).await?,
-        Db::Postgres(pool) => migrator.run(pool).await?,
-    }
+    let db = match config.database.backend {
+        Backend::Sqlite => {
+            let pool = connect_sqlite(&config.database.url, settings).await?;
+            migrator.run(&pool).await?;
+            Db::Sqlite(pool)
+        }
+        Backend::Postgres => Db::Postgres(connect_postgres(settings, &migrator).await?),
+    };
     Ok(db)
 }
 
@@ -60,22 +62,64 @@ async fn connect_sqlite(url: &str, settings: &DatabaseSettings) -> Result<Sqlite
 
 use sqlx::SqlitePool;
 
+/// A statement never runs longer than this (ms), so a stuck database answers 503.
+const STATEMENT_TIMEOUT_MS: i128 = 5000;
+
 /// Connection options for PostgreSQL: statements never wait on a row lock longer than
-/// SQLite would on its file lock, and never run for long, so a stuck database answers 503.
+/// SQLite would on its file lock, and never run for long. Through a transaction pooler, which
+/// passes on no startup `options`, each transaction sets the same limits itself (see `pg`).
 pub fn postgres_options(
     url: &str,
     settings: &DatabaseSettings,
 ) -> Result<PgConnectOptions, sqlx::Error> {
-    let lock_ms = settings.busy_timeout.whole_milliseconds().to_string();
-    Ok(PgConnectOptions::from_str(url)?
-        .application_name("jwt-cookie-lab")
-        .options([
-            ("lock_timeout", lock_ms.as_str()),
-            ("statement_timeout", "5000"),
-        ]))
+    let options = PgConnectOptions::from_str(url)?.application_name("jwt-cookie-lab");
+    Ok(match settings.pooler {
+        Pooler::Transaction => options.extra_float_digits(None),
+        Pooler::None => {
+            let lock_ms = settings.busy_timeout.whole_milliseconds().to_string();
+            let statement_ms = STATEMENT_TIMEOUT_MS.to_string();
+            options.options([
+                ("lock_timeout", lock_ms.as_str()),
+                ("statement_timeout", statement_ms.as_str()),
+            ])
+        }
+    })
 }
 
+/// The pool, with the schema brought up to date: through a pooler, over a connection of its
+/// own to `DATABASE_LISTEN_URL` (the migrator holds a session-level advisory lock).
 async fn connect_postgres(
+    settings: &DatabaseSettings,
+    migrator: &Migrator,
+) -> Result<Pg, sqlx::Error> {
+    let pool = postgres_pool(&settings.url, settings).await?;
+    match (settings.pooler, &settings.listen_url) {
+        (Pooler::Transaction, Some(direct)) => {
+            let direct_settings = DatabaseSettings {
+                pooler: Pooler::None,
+                max_connections: 1,
+                ..settings.clone()
+            };
+            let direct = postgres_pool(direct, &direct_settings).await?;
+            migrator.run(&direct).await?;
+            direct.close().await;
+            Ok(Pg::pooled(
+                pool,
+                settings.busy_timeout.whole_milliseconds(),
+                STATEMENT_TIMEOUT_MS,
+            ))
+        }
+        (Pooler::Transaction, None) => Err(sqlx::Error::Configuration(
+            "DATABASE_POOLER=transaction needs DATABASE_LISTEN_URL".into(),
+        )),
+        (Pooler::None, _) => {
+            migrator.run(&pool).await?;
+            Ok(Pg::direct(pool))
+        }
+    }
+}
+
+async fn postgres_pool(
     url: &str,
     settings: &DatabaseSettings,
 ) -> Result<sqlx::PgPool, sqlx::Error> {

@@ -42,21 +42,23 @@ impl Invalidation {
 /// Tells other instances about a change, inside the transaction that makes it: PostgreSQL sends
 /// a `NOTIFY` only when the transaction commits, so nobody hears of a change that rolled back.
 pub(crate) trait Announce {
-    async fn announce(&mut self, change: &Invalidation) -> Result<(), sqlx::Error>;
+    /// `named`: whether the statement may be reused by name (see `store::pg`).
+    async fn announce(&mut self, change: &Invalidation, named: bool) -> Result<(), sqlx::Error>;
 }
 
 impl Announce for Transaction<'_, Sqlite> {
     /// One server per SQLite file: its own cache is updated directly.
-    async fn announce(&mut self, _: &Invalidation) -> Result<(), sqlx::Error> {
+    async fn announce(&mut self, _: &Invalidation, _: bool) -> Result<(), sqlx::Error> {
         Ok(())
     }
 }
 
 impl Announce for Transaction<'_, Postgres> {
-    async fn announce(&mut self, change: &Invalidation) -> Result<(), sqlx::Error> {
+    async fn announce(&mut self, change: &Invalidation, named: bool) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
             .bind(change.to_payload())
+            .persistent(named)
             .execute(&mut **self)
             .await?;
         Ok(())

@@ -31,13 +31,25 @@ const SQLITE: Files = &[
         "lineage by session",
         include_str!("../../migrations/sqlite/0003_lineage_by_session.sql"),
     ),
+    (
+        4,
+        "prune indexes",
+        include_str!("../../migrations/sqlite/0004_prune_indexes.sql"),
+    ),
 ];
 
-const POSTGRES: Files = &[(
-    1,
-    "schema",
-    include_str!("../../migrations/postgres/0001_schema.sql"),
-)];
+const POSTGRES: Files = &[
+    (
+        1,
+        "schema",
+        include_str!("../../migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        2,
+        "prune indexes",
+        include_str!("../../migrations/postgres/0002_prune_indexes.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded(Files);

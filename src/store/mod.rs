@@ -15,10 +15,13 @@ pub mod invalidation;
 pub mod listener;
 pub mod lockouts;
 pub mod migrations;
+pub mod pg;
 pub mod sessions;
 pub mod users;
 
-use sqlx::{PgPool, SqlitePool};
+use sqlx::SqlitePool;
+
+pub use pg::{Pg, Statements};
 
 pub use crate::error::is_unavailable;
 pub use backend::connect;
@@ -27,7 +30,8 @@ pub use backend::connect;
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),
-    Postgres(PgPool),
+    /// Straight to PostgreSQL or through a transaction pooler (see [`pg`]).
+    Postgres(Pg),
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool of `$db`. The body is written once and

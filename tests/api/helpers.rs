@@ -20,25 +20,33 @@ use tempfile::TempDir;
 #[path = "pg_cluster.rs"]
 pub mod pg_cluster;
 
-/// Whether this test binary runs its tests on PostgreSQL.
+/// Whether this test binary runs its tests on PostgreSQL (directly, or through PgBouncer).
 pub fn on_postgres() -> bool {
-    env!("CARGO_CRATE_NAME") == "api_postgres"
+    matches!(env!("CARGO_CRATE_NAME"), "api_postgres" | "api_pgbouncer")
+}
+
+/// Whether this test binary reaches PostgreSQL through PgBouncer in transaction mode.
+pub fn through_pgbouncer() -> bool {
+    env!("CARGO_CRATE_NAME") == "api_pgbouncer"
 }
 
 /// Without PostgreSQL the PostgreSQL tests cannot run: outside CI, say so once and end this
 /// test binary (every test in it needs PostgreSQL); under `CI=true` that is a failure.
 pub fn require_postgres() {
-    if pg_cluster::available() {
+    let pgbouncer_missing = through_pgbouncer()
+        && (pg_cluster::pgbouncer_bin().is_none() || std::env::var("TEST_DATABASE_URL").is_ok());
+    if pg_cluster::available() && !pgbouncer_missing {
         return;
     }
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     assert!(
         !ci,
-        "CI=true but PostgreSQL is missing: .ci/run should have installed postgresql"
+        "CI=true but PostgreSQL (or pgbouncer) is missing: .ci/run should have installed it"
     );
     eprintln!(
         "SKIPPED: the PostgreSQL tests need PostgreSQL's binaries (apt-get install postgresql) \
-         or TEST_DATABASE_URL; none found, so none of them ran."
+         or TEST_DATABASE_URL, and through PgBouncer its binary (apt-get install pgbouncer) \
+         and a cluster of their own; not found, so none of them ran."
     );
     std::process::exit(0);
 }
@@ -47,7 +55,13 @@ pub fn require_postgres() {
 pub async fn fresh_database_url(dir: &TempDir) -> String {
     if on_postgres() {
         require_postgres();
-        pg_cluster::shared().create_database().await
+        let direct = pg_cluster::shared().create_database().await;
+        if through_pgbouncer() {
+            let database = direct.rsplit('/').next().unwrap_or_default();
+            pg_cluster::shared_bouncer().url(database)
+        } else {
+            direct
+        }
     } else {
         format!("sqlite://{}", dir.path().join("app.db").display())
     }
@@ -70,6 +84,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
     pub settings: Vec<(String, String)>,
+    /// Stops the server as a signal would (see [`TestApp::stop`]).
+    pub server: actix_web::dev::ServerHandle,
+    /// The server's task: it ends once the server has stopped and written what was left.
+    pub running: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>>,
     // Dropped last: the database lives here.
     pub dir: Arc<TempDir>,
 }
@@ -143,6 +161,7 @@ pub async fn start(
         settings.retain(|(name, _)| name != k);
         settings.push((k.to_string(), v.to_string()));
     }
+    through_the_pooler(&mut settings);
     let map: HashMap<String, String> = settings.iter().cloned().collect();
     let config = Config::from_lookup(|name| map.get(name).cloned()).expect("valid test settings");
     let app = Application::build(config, clock.clone())
@@ -155,7 +174,8 @@ pub async fn start(
     let state = app.state();
     let demo_ports = app.demo_ports();
     let client_port = app.client_port();
-    tokio::spawn(app.run_until_stopped());
+    let server = app.handle();
+    let running = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -169,7 +189,38 @@ pub async fn start(
         client,
         state,
         settings,
+        server,
+        running: Arc::new(tokio::sync::Mutex::new(Some(running))),
         dir,
+    }
+}
+
+/// A database URL through the test's PgBouncer gets what the app needs beside it: the pooler
+/// named, and PostgreSQL itself for migrations and `LISTEN`.
+fn through_the_pooler(settings: &mut Vec<(String, String)>) {
+    if !through_pgbouncer() {
+        return;
+    }
+    let bouncer = format!("127.0.0.1:{}/", pg_cluster::shared_bouncer().port);
+    let Some(url) = settings
+        .iter()
+        .find(|(k, _)| k == "DATABASE_URL")
+        .map(|(_, v)| v.clone())
+        .filter(|url| url.contains(&bouncer))
+    else {
+        return;
+    };
+    let direct = url.replace(
+        &bouncer,
+        &format!("127.0.0.1:{}/", pg_cluster::shared().port),
+    );
+    for (name, value) in [
+        ("DATABASE_POOLER", "transaction".to_owned()),
+        ("DATABASE_LISTEN_URL", direct),
+    ] {
+        if !settings.iter().any(|(k, _)| k == name) {
+            settings.push((name.to_owned(), value));
+        }
     }
 }
 
@@ -183,6 +234,14 @@ impl TestApp {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         start(self.dir.clone(), self.clock.clone(), &overrides).await
+    }
+
+    /// Stops the server gracefully, as SIGTERM does, and waits until it has finished.
+    pub async fn stop(&self) {
+        self.server.stop(true).await;
+        if let Some(running) = self.running.lock().await.take() {
+            running.await.expect("the server task").expect("the server");
+        }
     }
 
     /// One integer from the database (whichever backend), e.g. a `COUNT(*)`; text binds.

@@ -3,6 +3,7 @@
 mod bad_input;
 mod concurrency;
 mod cors;
+mod crowds;
 mod faults;
 mod forgery;
 mod group_commit;

@@ -397,3 +397,117 @@ pub fn shared() -> &'static PgCluster {
             .expect("the shared PostgreSQL test cluster starts")
     })
 }
+
+/// Debian's `pgbouncer`, if installed.
+pub fn pgbouncer_bin() -> Option<PathBuf> {
+    ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+/// PgBouncer in transaction mode in front of a cluster: every database of the cluster under
+/// the same name, trust on loopback. For the tests (`strict`) it also resets each server
+/// connection after every transaction (`server_reset_query_always`), so a statement sent
+/// outside a transaction, or one reused by name, fails every time instead of now and then; the
+/// benchmark's runs as deployments do. It refuses to run as root: like the cluster, it runs
+/// as `postgres`, and dies with the thread that started it.
+pub struct Bouncer {
+    pub port: u16,
+    dir: PathBuf,
+    child: Mutex<Option<Child>>,
+}
+
+impl Bouncer {
+    fn start(cluster_port: u16, strict: bool) -> io::Result<Bouncer> {
+        let bin = pgbouncer_bin().ok_or_else(|| io::Error::other("pgbouncer not found"))?;
+        let dir = std::env::temp_dir().join(format!(
+            "{PREFIX}{}-{}-bouncer",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let port = free_port();
+        std::fs::write(dir.join("users.txt"), "\"postgres\" \"\"\n")?;
+        let config = format!(
+            "[databases]\n* = host=127.0.0.1 port={cluster_port}\n\n[pgbouncer]\n\
+             listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
+             auth_type = trust\nauth_file = {users}\npool_mode = transaction\n\
+             server_reset_query = DISCARD ALL\nserver_reset_query_always = {strict}\n\
+             max_client_conn = 2000\ndefault_pool_size = 20\nlogfile = {log}\n",
+            strict = u8::from(strict),
+            users = dir.join("users.txt").display(),
+            log = dir.join("pgbouncer.log").display(),
+        );
+        std::fs::write(dir.join("pgbouncer.ini"), config)?;
+        if is_root() {
+            let (uid, gid) = postgres_user()?;
+            for path in [
+                dir.clone(),
+                dir.join("users.txt"),
+                dir.join("pgbouncer.ini"),
+            ] {
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid))?;
+            }
+        }
+        let child = as_postgres(&bin)?
+            .arg(dir.join("pgbouncer.ini"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let bouncer = Bouncer {
+            port,
+            dir,
+            child: Mutex::new(Some(child)),
+        };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if started.elapsed() > Duration::from_secs(10) {
+                return Err(io::Error::other("pgbouncer did not come up"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(bouncer)
+    }
+
+    /// The URL of `database` through the pooler.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+}
+
+impl Drop for Bouncer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.lock().unwrap().take() {
+            // SAFETY: signalling our own child (SIGTERM: PgBouncer stops at once).
+            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The pooler in front of the shared cluster, started once on a thread that never ends.
+pub fn shared_bouncer() -> &'static Bouncer {
+    static SHARED: OnceLock<Bouncer> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let port = shared().port;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tx.send(Bouncer::start(port, true)).unwrap();
+            loop {
+                std::thread::park();
+            }
+        });
+        rx.recv()
+            .unwrap()
+            .expect("pgbouncer starts in front of the test cluster")
+    })
+}
+
+/// A pooler of its own in front of `cluster_port`, configured as deployments are (the
+/// benchmark's), stopped when dropped.
+pub fn private_bouncer(cluster_port: u16) -> io::Result<Bouncer> {
+    Bouncer::start(cluster_port, false)
+}

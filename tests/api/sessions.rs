@@ -368,12 +368,16 @@ async fn a_change_the_cache_never_heard_of_is_seen_within_its_lifetime() {
     .await;
 }
 
-/// A busy session is touched (its last-seen time written) every minute; that write checks the
-/// cached copy against the row, so touching never keeps a copy that missed a change alive past
-/// `SESSION_CACHE_TTL`: here it is caught at the first touch.
+/// A busy session is touched (its last-seen time noted) every minute, and written in the next
+/// batch; that write checks the cached copy against the row, so touching never keeps a copy
+/// that missed a change alive past `SESSION_CACHE_TTL`: here it is caught at the first batch.
 #[tokio::test]
 async fn touching_a_busy_session_never_keeps_a_stale_copy_alive() {
-    let app = spawn_with(&[("SESSION_CACHE_TTL", "2s")]).await;
+    let app = spawn_with(&[
+        ("SESSION_CACHE_TTL", "2s"),
+        ("SESSION_ACTIVITY_INTERVAL", "100ms"),
+    ])
+    .await;
     let jar = app.logged_in(true).await;
     assert_eq!(app.userinfo(&jar).await.status(), StatusCode::OK);
     let ended_at = std::time::Instant::now();

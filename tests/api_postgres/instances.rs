@@ -301,7 +301,14 @@ async fn readiness_says_no_while_the_listener_cannot_reconnect() {
 
     // Keep the listener from coming back: no new connections to this database (the pool's
     // open ones stay), then end the listener's.
-    let (server, database) = app.setting("DATABASE_URL").rsplit_once('/').unwrap();
+    // PostgreSQL itself, not a pooler in front of it.
+    let direct = app
+        .settings
+        .iter()
+        .find(|(k, _)| k == "DATABASE_LISTEN_URL")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| app.setting("DATABASE_URL"));
+    let (server, database) = direct.rsplit_once('/').unwrap();
     let mut admin =
         <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
             .await

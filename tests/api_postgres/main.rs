@@ -10,6 +10,8 @@ mod bad_input;
 mod concurrency;
 #[path = "../api/cors.rs"]
 mod cors;
+#[path = "../api/crowds.rs"]
+mod crowds;
 #[path = "../api/forgery.rs"]
 mod forgery;
 #[path = "../api/helpers.rs"]

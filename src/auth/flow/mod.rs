@@ -88,9 +88,6 @@ impl Resolution {
     }
 }
 
-/// How often a live session's "last seen" is written (seconds).
-const TOUCH_EVERY: i64 = 60;
-
 /// Ends a session because a token of it came back from a branch that is no longer the
 /// session's, and says so in the log: the one line an operator should alert on.
 async fn end_for_theft(
@@ -216,9 +213,7 @@ pub async fn resolve(
     let Some(live) = found else {
         return Ok(Resolution::rejected(events, true, false));
     };
-    if now - live.session.last_seen_at >= TOUCH_EVERY {
-        auth.sessions.touch(&live, now);
-    }
+    auth.sessions.touch(&live, now);
     let request = Request {
         auth,
         now_ms,

@@ -10,16 +10,19 @@
 //! another instance's logout); its epoch moves on each opening and closing, so a read that
 //! began before one is never cached after it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use moka::ops::compute::Op;
+use tokio::sync::watch;
 
 use super::model::LiveSession;
 use crate::store::invalidation::Invalidation;
 
-/// Sessions kept in memory at most.
-pub const CACHE_CAPACITY: u64 = 10_000;
+/// What moka itself keeps for each entry beyond its key and value (its bookkeeping: hashes,
+/// timestamps, the eviction order), as the weigher counts it.
+const ENTRY_OVERHEAD: usize = 160;
 
 /// What the cache knows of a session.
 #[derive(Clone)]
@@ -31,6 +34,18 @@ enum Cached {
     Stale(i64),
 }
 
+impl Cached {
+    /// About the bytes this entry holds (its key included), for the memory budget.
+    fn weight(&self, sid: &str) -> u32 {
+        let value = match self {
+            Cached::Live(live) => live.heap_bytes() + std::mem::size_of::<LiveSession>(),
+            Cached::Ended | Cached::Stale(_) => 0,
+        };
+        let bytes = ENTRY_OVERHEAD + std::mem::size_of::<(String, Cached)>() + sid.len() + value;
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
+}
+
 /// What a lookup found.
 pub enum Lookup {
     Live(Arc<LiveSession>),
@@ -40,11 +55,13 @@ pub enum Lookup {
     Miss,
 }
 
-/// Cache hits, misses and invalidations, for the metrics.
+/// Cache hits, misses, database reads and invalidations, for the metrics.
 #[derive(Debug, Default)]
 pub struct CacheCounters {
     pub hits: AtomicU64,
     pub misses: AtomicU64,
+    /// Reads of a session from the database: concurrent misses for one session share one.
+    pub loads: AtomicU64,
     pub invalidations: AtomicU64,
 }
 
@@ -69,18 +86,46 @@ impl CacheGate {
 pub struct SessionCache {
     entries: moka::sync::Cache<String, Cached>,
     gate: CacheGate,
+    /// The sessions being read from the database right now, so that concurrent misses for one
+    /// session wait for that read instead of making their own.
+    reading: Mutex<HashMap<String, watch::Receiver<()>>>,
     pub counters: CacheCounters,
+}
+
+/// Whose turn it is to read a session that missed.
+pub enum Turn {
+    /// Read it; the others wait until this is dropped.
+    Read(Reading),
+    /// Another request is reading it: wait for it, then look again.
+    Wait(watch::Receiver<()>),
+}
+
+/// The one read of a session in progress; dropping it lets the waiting requests look again.
+pub struct Reading {
+    cache: Arc<SessionCache>,
+    sid: String,
+    _done: watch::Sender<()>,
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        if let Ok(mut reading) = self.cache.reading.lock() {
+            reading.remove(&self.sid);
+        }
+    }
 }
 
 impl SessionCache {
     /// `open`: whether the cache starts usable (on PostgreSQL it opens once the listener is
-    /// connected).
-    pub fn new(ttl: std::time::Duration, open: bool) -> Self {
+    /// connected). `memory`: the bytes its entries may hold; past that the least used go.
+    pub fn new(ttl: std::time::Duration, open: bool, memory: u64) -> Self {
         Self {
             entries: moka::sync::Cache::builder()
-                .max_capacity(CACHE_CAPACITY)
+                .weigher(|sid: &String, cached: &Cached| cached.weight(sid))
+                .max_capacity(memory)
                 .time_to_live(ttl)
                 .build(),
+            reading: Mutex::new(HashMap::new()),
             gate: CacheGate {
                 open: AtomicBool::new(open),
                 epoch: AtomicU64::new(0),
@@ -110,6 +155,45 @@ impl SessionCache {
         }
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
         Lookup::Miss
+    }
+
+    /// Whose turn it is to read `sid` from the database.
+    pub fn turn(self: &Arc<Self>, sid: &str) -> Turn {
+        let Ok(mut reading) = self.reading.lock() else {
+            return self.reading_of(sid, None);
+        };
+        if let Some(done) = reading.get(sid) {
+            return Turn::Wait(done.clone());
+        }
+        self.reading_of(sid, Some(&mut reading))
+    }
+
+    fn reading_of(
+        self: &Arc<Self>,
+        sid: &str,
+        reading: Option<&mut HashMap<String, watch::Receiver<()>>>,
+    ) -> Turn {
+        let (done, waiting) = watch::channel(());
+        if let Some(reading) = reading {
+            reading.insert(sid.to_owned(), waiting);
+        }
+        Turn::Read(Reading {
+            cache: self.clone(),
+            sid: sid.to_owned(),
+            _done: done,
+        })
+    }
+
+    /// The entries' weight, in bytes (for tests and the metrics).
+    pub fn weighted_bytes(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.weighted_size()
+    }
+
+    /// How many sessions are cached.
+    pub fn entries(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.entry_count()
     }
 
     /// Whether a change newer than `version` was heard of since (the copy just read is old).

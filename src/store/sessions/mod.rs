@@ -23,7 +23,9 @@ mod repo;
 mod rotation;
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
+pub use activity::{Activity, ActivityCounters};
 pub use batch::BatchCounters;
 pub use cache::{CacheCounters, CacheGate};
 pub use model::{
@@ -31,10 +33,15 @@ pub use model::{
     RefreshOutcome, Session,
 };
 
-use self::cache::{Lookup, SessionCache};
+use self::cache::{Lookup, SessionCache, Turn};
 use self::rotation::RotationParams;
-use super::{Db, on_db};
+use super::{Db, Statements, on_db};
 use crate::lineage::{Rotation, plan_from_cache};
+
+/// How often a busy session's "last seen" is noted for writing, at most (seconds).
+pub const TOUCH_EVERY: i64 = 60;
+/// The sweep's pause between two steps.
+const PRUNE_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
 
 #[derive(Clone)]
 pub struct SessionStore {
@@ -42,12 +49,13 @@ pub struct SessionStore {
     /// SQLite: the rotations planned from the cache, committed together.
     batch: Option<Arc<batch::Batcher>>,
     cache: Arc<SessionCache>,
+    activity: Arc<Activity>,
 }
 
 impl SessionStore {
     /// `gate_open`: whether the cache starts usable (on PostgreSQL it opens once the listener
-    /// is connected).
-    pub fn new(db: Db, ttl: std::time::Duration, gate_open: bool) -> Self {
+    /// is connected); `memory`: the bytes the cache may hold.
+    pub fn new(db: Db, ttl: std::time::Duration, gate_open: bool, memory: u64) -> Self {
         let batch = match &db {
             Db::Sqlite(pool) => Some(batch::Batcher::beside(pool)),
             Db::Postgres(_) => None,
@@ -55,8 +63,14 @@ impl SessionStore {
         Self {
             db,
             batch,
-            cache: Arc::new(SessionCache::new(ttl, gate_open)),
+            cache: Arc::new(SessionCache::new(ttl, gate_open, memory)),
+            activity: Arc::default(),
         }
+    }
+
+    /// "Last seen", noted and written in batches (for the metrics).
+    pub fn activity(&self) -> &Activity {
+        &self.activity
     }
 
     pub fn db(&self) -> &Db {
@@ -96,8 +110,32 @@ impl SessionStore {
     }
 
     /// A miss: read the row and cache it, unless something newer was heard of meanwhile (then
-    /// read once more; still behind, serve what the database says without caching it).
+    /// read once more; still behind, serve what the database says without caching it). When
+    /// another request is reading the same session already, wait for its read and look again.
     async fn read_through(
+        &self,
+        sid: &str,
+        now: i64,
+        known_ended: bool,
+    ) -> Result<Option<Arc<LiveSession>>, sqlx::Error> {
+        let _reading = match self.cache.turn(sid) {
+            Turn::Read(reading) => reading,
+            Turn::Wait(mut done) => {
+                let _ = done.changed().await;
+                if let Lookup::Live(live) = self.cache.lookup(sid) {
+                    return Ok(Some(live));
+                }
+                match self.cache.turn(sid) {
+                    Turn::Read(reading) => reading,
+                    // Still someone else's: read it ourselves rather than wait twice.
+                    Turn::Wait(_) => return self.read(sid, now, known_ended).await,
+                }
+            }
+        };
+        self.read(sid, now, known_ended).await
+    }
+
+    async fn read(
         &self,
         sid: &str,
         now: i64,
@@ -105,6 +143,7 @@ impl SessionStore {
     ) -> Result<Option<Arc<LiveSession>>, sqlx::Error> {
         for _ in 0..2 {
             let epoch = self.cache.gate().epoch();
+            self.cache.counters.loads.fetch_add(1, Ordering::Relaxed);
             let Some(live) = repo::load(&self.db, sid).await? else {
                 return Ok(None);
             };
@@ -124,6 +163,7 @@ impl SessionStore {
                 return Ok(Some(live));
             }
         }
+        self.cache.counters.loads.fetch_add(1, Ordering::Relaxed);
         Ok(repo::load(&self.db, sid).await?.map(Arc::new))
     }
 
@@ -136,14 +176,28 @@ impl SessionStore {
         repo::insert(&self.db, session, refresh).await
     }
 
-    /// Records activity (see `activity`), in the background.
+    /// Notes that a session was used at `now`, for the next "last seen" batch: only when its
+    /// "last seen" is [`TOUCH_EVERY`] old, and once per cached copy in that time, however many
+    /// requests it serves. A plain memory write: no request waits for the database.
     pub fn touch(&self, live: &LiveSession, now: i64) {
-        activity::touch(&self.db, &self.cache, &live.session.id, live.version, now);
+        if now - live.session.last_seen_at < TOUCH_EVERY || now - live.noted.at() < TOUCH_EVERY {
+            return;
+        }
+        live.noted.set(now);
+        self.activity.note(&live.session.id, live.version, now);
     }
 
-    /// [`touch`](Self::touch)'s work, awaited: the write, then the cache.
+    /// Writes the "last seen" times noted so far, in one batch (see `activity`); how many.
+    pub async fn flush_activity(&self) -> Result<usize, sqlx::Error> {
+        self.activity.flush(&self.db, &self.cache).await
+    }
+
+    /// Notes the copy of `sid` at `version` as used at `now`, and writes it at once.
     pub async fn record_activity(&self, sid: &str, version: i64, now: i64) {
-        activity::record(&self.db, &self.cache, sid, version, now).await;
+        self.activity.note(sid, version, now);
+        if let Err(e) = self.flush_activity().await {
+            tracing::debug!(error = %e, "could not record session activity");
+        }
     }
 
     /// Follows the lineage rule for a refresh token (`presented`: its fingerprint) or, with
@@ -223,13 +277,14 @@ impl SessionStore {
                 .await?
                 .then(|| params.outcome()),
             None => on_db!(&self.db, pool => {
-                let mut tx = pool.begin().await?;
-                let written = params.write(&mut tx).await?;
-                if written.is_some() {
-                    tx.commit().await?;
-                }
-                written
-            }),
+                    let named = pool.named();
+            let mut tx = pool.begin().await?;
+                    let written = params.write(&mut tx, named).await?;
+                    if written.is_some() {
+                        tx.commit().await?;
+                    }
+                    written
+                }),
         };
         if let Some(outcome) = &written {
             self.after_rotation(cached, outcome, cached.version + 1, child, now_ms);
@@ -334,9 +389,31 @@ impl SessionStore {
     }
 
     /// Deletes sessions that are over (revoked, or past their absolute lifetime) and refresh
-    /// tokens past their expiry.
+    /// tokens past their expiry, all of them.
     pub async fn prune(&self, now: i64) -> Result<Pruned, sqlx::Error> {
-        repo::prune(&self.db, now).await
+        self.prune_within(now, None).await
+    }
+
+    /// [`prune`](Self::prune) in bounded steps (see `repo::prune_step`) with a pause between
+    /// them, so other writers get the lock in turn; stops once `budget` has passed (then
+    /// `Pruned::more` says there is more to do).
+    pub async fn prune_within(
+        &self,
+        now: i64,
+        budget: Option<std::time::Duration>,
+    ) -> Result<Pruned, sqlx::Error> {
+        let started = std::time::Instant::now();
+        let mut total = Pruned::default();
+        let mut lineage_from = 0;
+        loop {
+            let (step, lineage_next) = repo::prune_step(&self.db, now, lineage_from).await?;
+            lineage_from = lineage_next.unwrap_or(0);
+            total = total.and(step);
+            if !step.more || budget.is_some_and(|b| started.elapsed() >= b) {
+                return Ok(total);
+            }
+            tokio::time::sleep(PRUNE_PAUSE).await;
+        }
     }
 
     /// How many refresh tokens of the session are current; exactly one for a healthy kept

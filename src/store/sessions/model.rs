@@ -2,6 +2,7 @@
 //! it, a refresh token as stored, and what each change came to.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use crate::lineage::{Lineage, State, Theft};
 use crate::store::users::User;
@@ -25,16 +26,73 @@ impl Session {
     }
 }
 
-/// A session as the cache holds it: the row, its user, its lineage and the row's version.
+/// A session as the cache holds it: the row (without its user agent, which only `/sessions`
+/// shows, from the table), its user, its lineage and the row's version; and when its "last
+/// seen" was last noted for writing (not part of its value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveSession {
     pub session: Session,
     pub user: User,
     pub lineage: Lineage,
     pub version: i64,
+    pub noted: Noted,
 }
 
+/// When this copy's activity was last noted for the next "last seen" batch (Unix seconds; 0:
+/// never), so that a busy session is noted once, not on every request. Shared by every request
+/// that holds the copy; it takes no part in comparing sessions.
+#[derive(Debug, Default)]
+pub struct Noted(AtomicI64);
+
+impl Noted {
+    pub fn at(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub fn set(&self, at: i64) {
+        self.0.store(at, Ordering::Relaxed);
+    }
+}
+
+impl Clone for Noted {
+    fn clone(&self) -> Self {
+        Noted(AtomicI64::new(self.at()))
+    }
+}
+
+impl PartialEq for Noted {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Noted {}
+
 impl LiveSession {
+    /// The bytes its strings hold on the heap (for the cache's memory budget).
+    pub fn heap_bytes(&self) -> usize {
+        let s = &self.session;
+        let u = &self.user;
+        let l = &self.lineage;
+        let strings = [
+            &s.id,
+            &s.user_agent,
+            &u.user_id,
+            &u.email,
+            &u.name,
+            &u.position,
+            &u.location,
+            &u.bio,
+        ];
+        let lineage = [&l.current, &l.pending]
+            .into_iter()
+            .flatten()
+            .map(String::capacity)
+            .sum::<usize>()
+            + l.dropped.iter().map(|d| d.capacity() + 24).sum::<usize>();
+        strings.iter().map(|s| s.capacity()).sum::<usize>() + lineage
+    }
+
     /// The same session, known to have ended at `now`.
     pub fn ended(self: &Arc<Self>, now: i64) -> Arc<LiveSession> {
         let mut ended = LiveSession::clone(self);
@@ -126,8 +184,22 @@ impl EndCause {
 
 /// What a prune removed: every ended session, of which `expired` ended by running out of their
 /// lifetime (the others were revoked, and were counted when they were).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pruned {
     pub sessions: u64,
     pub expired: u64,
+    /// Whether there may be more to delete (a step stopped at its batch size, or a sweep at
+    /// its time budget).
+    pub more: bool,
+}
+
+impl Pruned {
+    /// This and a later step together.
+    pub fn and(self, later: Pruned) -> Pruned {
+        Pruned {
+            sessions: self.sessions + later.sessions,
+            expired: self.expired + later.expired,
+            more: later.more,
+        }
+    }
 }

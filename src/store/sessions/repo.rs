@@ -4,17 +4,16 @@
 //! transaction.
 
 use super::model::{LineageEntry, LiveSession, NewRefresh, Pruned, Session};
-use crate::lineage::{Lineage, MAX_DROPPED, State};
+use crate::lineage::{Lineage, State};
 use crate::store::invalidation::{Announce, Invalidation};
 use crate::store::users::User;
-use crate::store::{Db, on_db};
+use crate::store::{Db, Statements, on_db};
 
 /// The join's row: session columns are aliased so they cannot collide with the user's `id`.
 #[derive(sqlx::FromRow)]
 struct SessionUserRow {
     sid: String,
     keep_logged_in: bool,
-    user_agent: String,
     created_at: i64,
     last_seen_at: i64,
     expires_at: i64,
@@ -22,18 +21,27 @@ struct SessionUserRow {
     version: i64,
     refresh_current: Option<String>,
     refresh_pending: Option<String>,
+    /// The dropped branches' `jti`s, newest first, joined by commas.
+    dropped: Option<String>,
     #[sqlx(flatten)]
     user: User,
 }
 
 impl SessionUserRow {
-    fn into_live(self, dropped: Vec<String>) -> LiveSession {
+    fn into_live(self) -> LiveSession {
+        let dropped = self
+            .dropped
+            .iter()
+            .flat_map(|d| d.split(','))
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned)
+            .collect();
         LiveSession {
             session: Session {
                 id: self.sid,
                 user_pk: self.user.id,
                 keep_logged_in: self.keep_logged_in,
-                user_agent: self.user_agent,
+                user_agent: String::new(),
                 created_at: self.created_at,
                 last_seen_at: self.last_seen_at,
                 expires_at: self.expires_at,
@@ -46,35 +54,39 @@ impl SessionUserRow {
                 dropped,
             },
             version: self.version,
+            noted: Default::default(),
         }
     }
 }
 
-const FIND_SESSION: &str = "SELECT s.id AS sid, s.keep_logged_in, s.user_agent, s.created_at, \
+/// A session, its user and its dropped branches (at most `lineage::MAX_DROPPED`, newest first), in one
+/// indexed read: what a cache miss costs. Each backend joins the branches its own way.
+const FIND_SESSION_SQLITE: &str = "SELECT s.id AS sid, s.keep_logged_in, s.created_at, \
      s.last_seen_at, s.expires_at, s.revoked_at, s.version, s.refresh_current, s.refresh_pending, \
+     (SELECT group_concat(jti, ',' ORDER BY issued_ms DESC) FROM (SELECT jti, issued_ms \
+        FROM refresh_lineage WHERE session_id = s.id AND state = 'dropped' \
+        ORDER BY issued_ms DESC LIMIT 32)) AS dropped, \
      u.id, u.user_id, u.email, u.name, u.position, u.location, u.bio \
      FROM sessions s JOIN users u ON u.id = s.user_pk WHERE s.id = $1";
 
-const FIND_DROPPED: &str = "SELECT jti FROM refresh_lineage WHERE session_id = $1 AND state = $2 \
-     ORDER BY issued_ms DESC LIMIT $3";
+const FIND_SESSION_POSTGRES: &str = "SELECT s.id AS sid, s.keep_logged_in, s.created_at, \
+     s.last_seen_at, s.expires_at, s.revoked_at, s.version, s.refresh_current, s.refresh_pending, \
+     (SELECT string_agg(jti, ',' ORDER BY issued_ms DESC) FROM (SELECT jti, issued_ms \
+        FROM refresh_lineage WHERE session_id = s.id AND state = 'dropped' \
+        ORDER BY issued_ms DESC LIMIT 32) d) AS dropped, \
+     u.id, u.user_id, u.email, u.name, u.position, u.location, u.bio \
+     FROM sessions s JOIN users u ON u.id = s.user_pk WHERE s.id = $1";
 
 /// The session, its user and its lineage, as the database has them now.
 pub async fn load(db: &Db, sid: &str) -> Result<Option<LiveSession>, sqlx::Error> {
+    let sql = match db {
+        Db::Sqlite(_) => FIND_SESSION_SQLITE,
+        Db::Postgres(_) => FIND_SESSION_POSTGRES,
+    };
     on_db!(db, pool => {
         let row: Option<SessionUserRow> =
-            sqlx::query_as(FIND_SESSION).bind(sid).fetch_optional(pool).await?;
-        let Some(row) = row else { return Ok(None) };
-        let dropped: Vec<String> = if row.keep_logged_in {
-            sqlx::query_scalar(FIND_DROPPED)
-                .bind(sid)
-                .bind(State::Dropped)
-                .bind(MAX_DROPPED as i64)
-                .fetch_all(pool)
-                .await?
-        } else {
-            Vec::new()
-        };
-        Ok(Some(row.into_live(dropped)))
+            sqlx::query_as(sql).bind(sid).fetch_optional(pool).await?;
+        Ok(row.map(SessionUserRow::into_live))
     })
 }
 
@@ -89,6 +101,7 @@ pub async fn insert(
     refresh: Option<&NewRefresh<'_>>,
 ) -> Result<(), sqlx::Error> {
     on_db!(db, pool => {
+        let named = pool.named();
         let mut tx = pool.begin().await?;
         sqlx::query(
             "INSERT INTO sessions (id, user_pk, keep_logged_in, user_agent, created_at, \
@@ -102,7 +115,7 @@ pub async fn insert(
         .bind(session.last_seen_at)
         .bind(session.expires_at)
         .bind(refresh.map(|r| r.jti))
-        .execute(&mut *tx)
+        .persistent(named).execute(&mut *tx)
         .await?;
         if let Some(r) = refresh {
             sqlx::query(INSERT_REFRESH)
@@ -114,7 +127,7 @@ pub async fn insert(
                 .bind(r.issued_ms)
                 .bind(Some(r.issued_ms))
                 .bind(r.expires_at)
-                .execute(&mut *tx)
+                .persistent(named).execute(&mut *tx)
                 .await?;
         }
         tx.commit().await
@@ -125,6 +138,7 @@ pub async fn insert(
 /// nothing live to end.
 pub async fn end(db: &Db, sid: &str, user_pk: Option<i64>, now: i64) -> Result<bool, sqlx::Error> {
     on_db!(db, pool => {
+        let named = pool.named();
         let mut tx = pool.begin().await?;
         let done = sqlx::query(
             "UPDATE sessions SET revoked_at = $1, version = version + 1 \
@@ -133,12 +147,12 @@ pub async fn end(db: &Db, sid: &str, user_pk: Option<i64>, now: i64) -> Result<b
         .bind(now)
         .bind(sid)
         .bind(user_pk)
-        .execute(&mut *tx)
+        .persistent(named).execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
         if done {
-            tx.announce(&Invalidation::Ended(sid.to_owned())).await?;
+            tx.announce(&Invalidation::Ended(sid.to_owned()), named).await?;
         }
         tx.commit().await?;
         Ok::<bool, sqlx::Error>(done)
@@ -155,12 +169,13 @@ pub async fn end_others(
     new_password_hash: Option<&str>,
 ) -> Result<Vec<String>, sqlx::Error> {
     on_db!(db, pool => {
+        let named = pool.named();
         let mut tx = pool.begin().await?;
         if let Some(hash) = new_password_hash {
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(hash)
                 .bind(user_pk)
-                .execute(&mut *tx)
+                .persistent(named).execute(&mut *tx)
                 .await?;
         }
         let ended: Vec<String> = sqlx::query_scalar(
@@ -170,10 +185,10 @@ pub async fn end_others(
         .bind(now)
         .bind(user_pk)
         .bind(keep)
-        .fetch_all(&mut *tx)
+        .persistent(named).fetch_all(&mut *tx)
         .await?;
         for sid in &ended {
-            tx.announce(&Invalidation::Ended(sid.clone())).await?;
+            tx.announce(&Invalidation::Ended(sid.clone()), named).await?;
         }
         tx.commit().await?;
         Ok(ended)
@@ -209,32 +224,112 @@ pub async fn lineage_of(db: &Db, sid: &str) -> Result<Vec<LineageEntry>, sqlx::E
     })
 }
 
-/// Deletes sessions that are over (revoked, or past their absolute lifetime) and refresh
-/// tokens past their expiry.
-pub async fn prune(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
+/// Rows one step of the sweep deletes at most, of each kind: on SQLite, a step holds the write
+/// lock for a few milliseconds, so requests writing meanwhile wait no longer than that.
+pub const PRUNE_BATCH: i64 = 1000;
+/// SQLite: the refresh tokens one step looks at, by `rowid` (the lineage has one index, by
+/// session, for the rotations' sake; see migration 3), so a step costs the same however many
+/// of them have expired.
+const LINEAGE_SCAN: i64 = 20_000;
+
+/// One bounded step of the sweep, in its own transaction: up to [`PRUNE_BATCH`] sessions past
+/// their absolute lifetime, as many ended ones (each with its refresh tokens), and the expired
+/// refresh tokens from `lineage_from` on (SQLite: the next [`LINEAGE_SCAN`] rows; PostgreSQL:
+/// up to [`PRUNE_BATCH`], by their index). Sessions are found by the indexes of migration
+/// `prune indexes`. Returns what went, and where the next step's look at the lineage starts
+/// (`None`: nothing left to look at).
+pub async fn prune_step(
+    db: &Db,
+    now: i64,
+    lineage_from: i64,
+) -> Result<(Pruned, Option<i64>), sqlx::Error> {
     on_db!(db, pool => {
+        let named = pool.named();
         let mut tx = pool.begin().await?;
         let expired = sqlx::query(
-            "DELETE FROM sessions WHERE revoked_at IS NULL AND expires_at <= $1",
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions \
+             WHERE revoked_at IS NULL AND expires_at <= $1 LIMIT $2)",
         )
         .bind(now)
-        .execute(&mut *tx)
+        .bind(PRUNE_BATCH)
+        .persistent(named).execute(&mut *tx)
         .await?
         .rows_affected();
-        let revoked = sqlx::query("DELETE FROM sessions WHERE revoked_at IS NOT NULL")
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query("DELETE FROM refresh_lineage WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let revoked = sqlx::query(
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions \
+             WHERE revoked_at IS NOT NULL LIMIT $1)",
+        )
+        .bind(PRUNE_BATCH)
+        .persistent(named).execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let lineage_next = tx.sweep_lineage(now, lineage_from, named).await?;
         tx.commit().await?;
-        Ok(Pruned {
+        let full = |n: u64| n >= PRUNE_BATCH as u64;
+        let pruned = Pruned {
             sessions: expired + revoked,
             expired,
-        })
+            more: full(expired) || full(revoked) || lineage_next.is_some(),
+        };
+        Ok((pruned, lineage_next))
     })
+}
+
+/// The refresh tokens' part of a sweep step, which differs by backend.
+trait SweepLineage {
+    async fn sweep_lineage(
+        &mut self,
+        now: i64,
+        from: i64,
+        named: bool,
+    ) -> Result<Option<i64>, sqlx::Error>;
+}
+
+/// SQLite: the expired refresh tokens among the next [`LINEAGE_SCAN`] rows.
+impl SweepLineage for sqlx::SqliteConnection {
+    async fn sweep_lineage(
+        &mut self,
+        now: i64,
+        from: i64,
+        _: bool,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query(
+            "DELETE FROM refresh_lineage WHERE rowid >= $1 AND rowid < $2 AND expires_at <= $3",
+        )
+        .bind(from)
+        .bind(from + LINEAGE_SCAN)
+        .bind(now)
+        .execute(&mut *self)
+        .await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT max(rowid) FROM refresh_lineage")
+            .fetch_one(&mut *self)
+            .await?;
+        Ok(last
+            .filter(|last| *last >= from + LINEAGE_SCAN)
+            .map(|_| from + LINEAGE_SCAN))
+    }
+}
+
+/// PostgreSQL: up to [`PRUNE_BATCH`] expired refresh tokens, by their index.
+impl SweepLineage for sqlx::PgConnection {
+    async fn sweep_lineage(
+        &mut self,
+        now: i64,
+        _: i64,
+        named: bool,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let deleted = sqlx::query(
+            "DELETE FROM refresh_lineage WHERE fingerprint IN (SELECT fingerprint \
+             FROM refresh_lineage WHERE expires_at <= $1 LIMIT $2)",
+        )
+        .bind(now)
+        .bind(PRUNE_BATCH)
+        .persistent(named)
+        .execute(&mut *self)
+        .await?
+        .rows_affected();
+        Ok((deleted >= PRUNE_BATCH as u64).then_some(0))
+    }
 }
 
 /// How many refresh tokens of the session are current.
@@ -250,18 +345,52 @@ pub async fn current_refresh_count(db: &Db, sid: &str) -> Result<i64, sqlx::Erro
     })
 }
 
-/// Writes "last seen" only while the row still has `version` and is not ended; whether it did.
-pub async fn touch(db: &Db, sid: &str, version: i64, now: i64) -> Result<bool, sqlx::Error> {
-    on_db!(db, pool => {
-        sqlx::query(
-            "UPDATE sessions SET last_seen_at = $1 \
-             WHERE id = $2 AND version = $3 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(sid)
-        .bind(version)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected() > 0)
-    })
+/// "Last seen" of many sessions, each written only while its row still has the version noted
+/// and is not ended, in one statement; the ids written. A time never moves backwards.
+pub async fn touch_all(db: &Db, notes: &[(String, i64, i64)]) -> Result<Vec<String>, sqlx::Error> {
+    match db {
+        Db::Sqlite(pool) => {
+            let json = serde_json::to_string(notes).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            sqlx::query_scalar(
+                "UPDATE sessions SET last_seen_at = max(sessions.last_seen_at, v.at) \
+                 FROM (SELECT json_extract(value, '$[0]') AS id, \
+                   json_extract(value, '$[1]') AS version, json_extract(value, '$[2]') AS at \
+                   FROM json_each($1)) AS v \
+                 WHERE sessions.id = v.id AND sessions.version = v.version \
+                 AND sessions.revoked_at IS NULL RETURNING sessions.id",
+            )
+            .bind(json)
+            .fetch_all(pool)
+            .await
+        }
+        Db::Postgres(pool) => {
+            let ids: Vec<&str> = notes.iter().map(|n| n.0.as_str()).collect();
+            let versions: Vec<i64> = notes.iter().map(|n| n.1).collect();
+            let times: Vec<i64> = notes.iter().map(|n| n.2).collect();
+            sqlx::query_scalar(
+                "UPDATE sessions AS s SET last_seen_at = GREATEST(s.last_seen_at, v.at) \
+                 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, version, at) \
+                 WHERE s.id = v.id AND s.version = v.version AND s.revoked_at IS NULL \
+                 RETURNING s.id",
+            )
+            .bind(ids)
+            .bind(versions)
+            .bind(times)
+            .fetch_all(pool)
+            .await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one read of a miss brings at most as many dropped branches as the cache keeps.
+    #[test]
+    fn a_miss_reads_as_many_dropped_branches_as_the_cache_keeps() {
+        let limit = format!("LIMIT {}", crate::lineage::MAX_DROPPED);
+        assert!(FIND_SESSION_SQLITE.contains(&limit));
+        assert!(FIND_SESSION_POSTGRES.contains(&limit));
+    }
 }

@@ -18,7 +18,7 @@ use super::model::{Confirmation, LiveSession, NewRefresh, PresentedRefresh, Refr
 use crate::lineage::plan::Found;
 use crate::lineage::{Lineage, Presented, RefreshPlan, Rotation, State, place, plan_refresh};
 use crate::store::invalidation::{Announce, Invalidation};
-use crate::store::{Db, on_db};
+use crate::store::{Db, Statements, on_db};
 
 /// Declares a struct of named query parameters: its fields, their names in SQL (`:name`), and
 /// one `bind` that binds them in that order, so the numbering and the binding cannot drift.
@@ -119,13 +119,15 @@ impl<'q> RotationParams<'q> {
         }
     }
 
-    /// Writes the rotation inside `tx` and announces it; `None` when the guard failed.
+    /// Writes the rotation inside `tx` and announces it; `None` when the guard failed. `named`:
+    /// whether statements may be reused by name (see `store::pg`).
     pub async fn write<'c, DB>(
         &self,
         tx: &mut sqlx::Transaction<'c, DB>,
+        named: bool,
     ) -> Result<Option<RefreshOutcome>, sqlx::Error>
     where
-        DB: sqlx::Database + Dialect,
+        DB: sqlx::Database + sqlx::database::HasStatementCache + Dialect,
         sqlx::Transaction<'c, DB>: Announce,
         for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
         for<'a> <DB as sqlx::Database>::Arguments<'a>: sqlx::IntoArguments<'a, DB>,
@@ -137,16 +139,17 @@ impl<'q> RotationParams<'q> {
     {
         let written = self
             .bind(sqlx::query::<DB>(DB::rotate_sql()))
+            .persistent(named)
             .fetch_optional(&mut **tx)
             .await?;
         if written.is_none() {
             return Ok(None);
         }
-        tx.announce(&Invalidation::Changed {
+        let change = Invalidation::Changed {
             sid: self.sid.to_owned(),
             version: self.read_version + 1,
-        })
-        .await?;
+        };
+        tx.announce(&change, named).await?;
         Ok(Some(self.outcome()))
     }
 }
@@ -332,12 +335,13 @@ pub async fn refresh_locked(
     let sid = cached.session.id.as_str();
     let now = now_ms.div_euclid(1000);
     on_db!(db, pool => {
+        let named = pool.named();
         let mut tx = pool.begin().await?;
         let found: Option<LockedForRefresh> = sqlx::query_as(LOCK_FOR_REFRESH)
             .bind(sid)
             .bind(now)
             .bind(presented.map(|p| p.fingerprint))
-            .fetch_optional(&mut *tx)
+            .persistent(named).fetch_optional(&mut *tx)
             .await?;
         let Some(found) = found else {
             return Ok(LockedRefresh {
@@ -357,14 +361,14 @@ pub async fn refresh_locked(
                 let params =
                     RotationParams::new(sid, now_ms, rotation, &lineage, version, presented, child);
                 // We hold the session's lock: the guard cannot fail.
-                params.write(&mut tx).await?.ok_or(sqlx::Error::RowNotFound)?
+                params.write(&mut tx, named).await?.ok_or(sqlx::Error::RowNotFound)?
             }
             (RefreshPlan::Grace, None) => RefreshOutcome::Grace {
                 current: lineage.current.clone(),
             },
             (RefreshPlan::Theft(why), None) => {
-                sqlx::query(MARK_ENDED).bind(now).bind(sid).execute(&mut *tx).await?;
-                tx.announce(&Invalidation::Ended(sid.to_owned())).await?;
+                sqlx::query(MARK_ENDED).bind(now).bind(sid).persistent(named).execute(&mut *tx).await?;
+                tx.announce(&Invalidation::Ended(sid.to_owned()), named).await?;
                 RefreshOutcome::Theft(why)
             }
             (_, None) => RefreshOutcome::Unknown,
@@ -401,11 +405,12 @@ pub async fn confirm_locked(
 ) -> Result<(Confirmation, i64), sqlx::Error> {
     let now = now_ms.div_euclid(1000);
     on_db!(db, pool => {
+        let named = pool.named();
         let mut tx = pool.begin().await?;
         let locked: Option<Locked> = sqlx::query_as(LOCK_SESSION)
             .bind(sid)
             .bind(now)
-            .fetch_optional(&mut *tx)
+            .persistent(named).fetch_optional(&mut *tx)
             .await?;
         let Some(locked) = locked else {
             return Ok((Confirmation::SessionEnded, 0));
@@ -416,11 +421,11 @@ pub async fn confirm_locked(
                 .bind(locked.refresh_current.as_deref())
                 .bind(locked.refresh_pending.as_deref())
                 .bind(sid)
-                .execute(&mut *tx)
+                .persistent(named).execute(&mut *tx)
                 .await?;
-            sqlx::query(POINT_AT_CONFIRMED).bind(jti).bind(sid).execute(&mut *tx).await?;
+            sqlx::query(POINT_AT_CONFIRMED).bind(jti).bind(sid).persistent(named).execute(&mut *tx).await?;
             let change = Invalidation::Changed { sid: sid.to_owned(), version: locked.version };
-            tx.announce(&change).await?;
+            tx.announce(&change, named).await?;
             Confirmation::Confirmed
         } else {
             let state: Option<State> = sqlx::query_scalar(
@@ -428,11 +433,11 @@ pub async fn confirm_locked(
             )
             .bind(jti)
             .bind(sid)
-            .fetch_optional(&mut *tx)
+            .persistent(named).fetch_optional(&mut *tx)
             .await?;
             if state == Some(State::Dropped) {
-                sqlx::query(MARK_ENDED).bind(now).bind(sid).execute(&mut *tx).await?;
-                tx.announce(&Invalidation::Ended(sid.to_owned())).await?;
+                sqlx::query(MARK_ENDED).bind(now).bind(sid).persistent(named).execute(&mut *tx).await?;
+                tx.announce(&Invalidation::Ended(sid.to_owned()), named).await?;
                 Confirmation::Theft
             } else {
                 Confirmation::Nothing
