@@ -16,24 +16,13 @@ const USAGE: &str = "usage:
                                                    create a user; the password is asked for
                                                    (or read from the first line of stdin)";
 
-/// Every login allocates argon2's 19 MiB and frees it again. glibc's malloc raises its mmap
-/// threshold after such a free and then keeps those blocks in per-thread arenas, so a login
-/// flood left the process holding well over a gigabyte. A fixed threshold makes every large
-/// block a fresh mapping that goes back to the system when freed: memory follows the number of
-/// logins in flight (bounded by the password semaphore), not the number ever made.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn return_large_blocks_to_the_system() {
-    // SAFETY: mallopt only changes allocator tuning; called once, before any other thread.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-        // A fixed mmap threshold also pins the trim threshold at 128 KiB, which made every
-        // page render shrink and regrow the heap; a few MiB of slack is cheaper.
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 4 << 20);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn return_large_blocks_to_the_system() {}
+/// mimalloc, not glibc's malloc. Each request allocates and frees small blocks (claims, the
+/// answer, the timeline); with many people's sessions cached, glibc took its slow path on
+/// most of them and `/userinfo` lost a tenth of its rate to `malloc` (BENCHMARKS.md, "Many
+/// people at once"). mimalloc keeps per-thread free lists and returns memory in whole pages,
+/// so argon2's 19 MiB per hashing thread is reused, not multiplied.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Every connection is a file descriptor. The soft limit (often 1024) is far below what the
 /// server is configured to hold; raise it to the hard limit the system allows.
@@ -57,7 +46,6 @@ fn allow_many_connections() {
 fn allow_many_connections() {}
 
 fn main() -> ExitCode {
-    return_large_blocks_to_the_system();
     allow_many_connections();
     actix_web::rt::System::new().block_on(run())
 }

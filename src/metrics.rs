@@ -170,7 +170,7 @@ const COUNTERS: [(&str, &str); 11] = [
 const GAUGES: [(&str, &str); 6] = [
     (
         CACHE_BYTES,
-        "Bytes the session cache holds, as its weigher counts them (its budget: half of SESSION_CACHE_MEMORY).",
+        "Bytes the session cache holds, as its weigher counts them (its budget: its share of SESSION_CACHE_MEMORY).",
     ),
     (
         CACHE_ENTRIES,
@@ -178,7 +178,7 @@ const GAUGES: [(&str, &str); 6] = [
     ),
     (
         VERIFIED_BYTES,
-        "Bytes the verified-token cache holds (its budget: the other half of SESSION_CACHE_MEMORY).",
+        "Bytes the verified-token cache holds (its budget: the rest of SESSION_CACHE_MEMORY).",
     ),
     (
         ACTIVITY_WAITING,

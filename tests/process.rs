@@ -676,3 +676,71 @@ async fn json_logs_are_one_object_per_line_and_never_hold_a_token() {
         );
     }
 }
+
+/// SIGTERM, as a service manager sends it: the "last seen" times noted in memory are written
+/// before the process exits, though the interval would not have come for a minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_writes_the_last_seen_times_noted_before_exiting() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(
+        dir.path(),
+        free_port(),
+        &[("SESSION_ACTIVITY_INTERVAL", "1m")],
+    )
+    .await;
+    let http = client();
+    let body = json!({ "loginInfo": { "userId": "kimcoding", "password": "1234" } });
+    let response = http
+        .post(server.url("/login"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let mut jar = Jar::default();
+    jar.take(&response);
+    let sid = helpers::claims(jar.get("access_jwt").unwrap())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // As if the session had last been seen an hour ago: this request notes it.
+    let db = format!("sqlite://{}", dir.path().join("app.db").display());
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 3600 WHERE id = $1")
+        .bind(&sid)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT last_seen_at FROM sessions WHERE id = $1")
+        .bind(&sid)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let seen = http
+        .get(server.url("/userinfo"))
+        .headers(jar.headers())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.status(), StatusCode::OK);
+
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "still running");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status:?}: {}", server.log());
+    let after: i64 = sqlx::query_scalar("SELECT last_seen_at FROM sessions WHERE id = $1")
+        .bind(&sid)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(after >= before + 3600, "last seen {after}, was {before}");
+}

@@ -20,9 +20,11 @@
 //! measure latency. It prints one table with the goals beside the figures. It is not a test:
 //! nothing here runs under `cargo test`, and nothing here fails a build.
 
+mod people;
 #[allow(dead_code)]
-#[path = "../tests/api/pg_cluster.rs"]
+#[path = "../../tests/api/pg_cluster.rs"]
 mod pg_cluster;
+mod plot;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -227,7 +229,11 @@ fn wrk(
         command.arg("-s").arg(script);
     }
     let out = command.arg(url).output().expect("wrk runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    parse_wrk(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// What `wrk --latency` printed: requests per second, p50 and p99, and failures.
+fn parse_wrk(text: &str) -> Wrk {
     let mut result = Wrk::default();
     for line in text.lines().map(str::trim) {
         let mut words = line.split_whitespace();
@@ -622,29 +628,46 @@ async fn instructions(
     let plain = access_cookie(&server).await;
     let kept = kept_cookies(&server).await;
     let client = reqwest::Client::new();
-    let kinds: [(&'static str, &'static str, Option<&str>, Option<&str>); 4] = [
-        ("/healthz", "/healthz", None, None),
-        ("/userinfo JSON", "/userinfo", None, Some(&plain)),
+    // (name, path, Accept, Cookie, Origin)
+    type Kind<'a> = (
+        &'static str,
+        &'static str,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let kinds: [Kind; 5] = [
+        ("/healthz", "/healthz", None, None, None),
+        ("/userinfo JSON", "/userinfo", None, Some(&plain), None),
         (
             "/userinfo HTML",
             "/userinfo",
             Some("text/html"),
             Some(&plain),
+            None,
         ),
         (
             "/userinfo JSON, kept session",
             "/userinfo",
             None,
             Some(&kept),
+            None,
+        ),
+        // The course's React client: another origin (listed, when CORS is on).
+        (
+            "/userinfo JSON from another origin",
+            "/userinfo",
+            None,
+            Some(&plain),
+            Some(CORS_ORIGIN),
         ),
     ];
-    let send = |path: &str, accept: Option<&str>, cookie: Option<&str>| {
+    let send = |path: &str, accept: Option<&str>, cookie: Option<&str>, origin: Option<&str>| {
         let mut request = client.get(server.url(path));
-        if let Some(accept) = accept {
-            request = request.header("accept", accept);
-        }
-        if let Some(cookie) = cookie {
-            request = request.header("cookie", cookie);
+        for (name, value) in [("accept", accept), ("cookie", cookie), ("origin", origin)] {
+            if let Some(value) = value {
+                request = request.header(name, value);
+            }
         }
         request.send()
     };
@@ -656,15 +679,15 @@ async fn instructions(
         assert!(status.is_ok_and(|s| s.success()), "callgrind_control {arg}");
     };
     let mut counts = Vec::new();
-    for (dump, (name, path, accept, cookie)) in kinds.into_iter().enumerate() {
+    for (dump, (name, path, accept, cookie, origin)) in kinds.into_iter().enumerate() {
         for _ in 0..50 {
-            let r = send(path, accept, cookie).await.unwrap();
+            let r = send(path, accept, cookie, origin).await.unwrap();
             assert_eq!(r.status(), 200);
             let _ = r.bytes().await;
         }
         control("-z");
         for _ in 0..COUNTED {
-            let r = send(path, accept, cookie).await.unwrap();
+            let r = send(path, accept, cookie, origin).await.unwrap();
             assert_eq!(r.status(), 200);
             let _ = r.bytes().await;
         }
@@ -712,12 +735,13 @@ fn pass(ok: bool) -> &'static str {
     if ok { "yes" } else { "NO" }
 }
 
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "userinfo",
     "logins",
     "eddsa",
     "refresh",
     "postgres",
+    "sessions",
     "instructions",
 ];
 
@@ -1074,6 +1098,9 @@ async fn postgres(report: &mut Report, script: &Path, limit: f64) {
     report.rounds("PostgreSQL (healthz, JSON)", &rounds);
 }
 
+/// The origin of the course's React client (its dev server), as the instruction counts send it.
+const CORS_ORIGIN: &str = "http://localhost:3000";
+
 async fn instruction_counts(report: &mut Report, key_file: &str) {
     let eddsa = vec![("TOKEN_ALG", "EdDSA"), ("ACCESS_KEY_FILE", key_file)];
     for (label, settings, metrics_off) in [
@@ -1081,6 +1108,12 @@ async fn instruction_counts(report: &mut Report, key_file: &str) {
         ("EdDSA", eddsa, false),
         // What recording metrics costs, in instructions rather than in a noisy ratio.
         ("HS256, metrics off", vec![], true),
+        // What answering the course's client across origins costs.
+        (
+            "HS256, CORS on",
+            vec![("CORS_ALLOWED_ORIGINS", CORS_ORIGIN)],
+            false,
+        ),
     ] {
         let Some(counts) = instructions(&settings, metrics_off).await else {
             report
@@ -1121,6 +1154,7 @@ async fn run(sections: &[&str]) {
             "eddsa" => eddsa(&mut report, &key_file).await,
             "refresh" => refresh(&mut report).await,
             "postgres" => postgres(&mut report, &script, limit).await,
+            "sessions" => people::sessions(&mut report).await,
             "instructions" => instruction_counts(&mut report, &key_file).await,
             _ => unreachable!(),
         }

@@ -189,6 +189,7 @@ impl Application {
         });
         let (stop_activity, stopped) = tokio::sync::watch::channel(false);
         let activity = tokio::spawn(startup::write_activity(self.state.clone(), stopped));
+        let signals = tokio::spawn(startup::on_signal(self.state.clone(), self.server.handle()));
         let upkeep = self.metrics_port.is_some().then(|| {
             let state = self.state.clone();
             tokio::spawn(async move {
@@ -210,6 +211,7 @@ impl Application {
             let _ = task.await;
         }
         sweeper.abort();
+        signals.abort();
         let _ = stop_activity.send(true);
         let _ = activity.await;
         if let Some(upkeep) = upkeep {
@@ -238,12 +240,12 @@ async fn build_state(
         .try_into()
         .unwrap_or(StdDuration::from_secs(60));
     // On PostgreSQL the cache stays off until the listener is connected.
-    // Half the memory budget for sessions, half for the verified tokens (see `Tokens::new`).
+    // The memory budget, shared with the verified tokens (see `Config::cache_budgets`).
     let sessions = SessionStore::new(
         db.clone(),
         cache_ttl,
         config.database.backend == Backend::Sqlite,
-        config.sessions.cache_memory / 2,
+        config.cache_budgets().0,
     );
     let instance = crate::auth::tokens::new_id()[..8].to_owned();
     let demo = demo_listeners.map(|l| l.demo(config.tls.is_some()));
@@ -324,7 +326,10 @@ fn public_server(
     // thread leaves the queue unhashed. Browsers never half-close a request.
     .h1_allow_half_closed(false)
     .max_connections(MAX_CONNECTIONS_PER_WORKER)
-    .backlog(BACKLOG);
+    .backlog(BACKLOG)
+    // Signals are ours (`startup::on_signal`): the last "last seen" batch is written while
+    // the workers, and the database connections they opened, are still there.
+    .disable_signals();
     Ok(match tls {
         Some(tls) => server.listen_rustls_0_23(listener, tls)?,
         None => server.listen(listener)?,

@@ -66,6 +66,31 @@ pub(super) async fn write_activity(
     flush_activity(&state).await;
 }
 
+/// Stops the server as signals ask: SIGTERM or SIGINT (Ctrl-C) gracefully, once the "last
+/// seen" times noted so far are written (the workers, which opened most database connections,
+/// are still running then); SIGQUIT at once.
+pub(super) async fn on_signal(state: web::Data<AppState>, server: actix_web::dev::ServerHandle) {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int), Ok(mut quit)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::quit()),
+    ) else {
+        tracing::warn!("cannot listen for signals; stop the server by killing it");
+        return;
+    };
+    let graceful = tokio::select! {
+        _ = term.recv() => true,
+        _ = int.recv() => true,
+        _ = quit.recv() => false,
+    };
+    if graceful {
+        tracing::info!("stopping: writing what is noted, then finishing the requests in flight");
+        flush_activity(&state).await;
+    }
+    server.stop(graceful).await;
+}
+
 /// One batch of "last seen" times; a failure keeps them for the next.
 pub(super) async fn flush_activity(state: &AppState) {
     if let Err(e) = state.sessions.flush_activity().await {

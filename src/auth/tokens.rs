@@ -279,18 +279,27 @@ pub struct Verifier {
     hs256: Validation,
     eddsa: Validation,
     /// Tokens verified in full, by [`digest`] (see the module's note).
-    verified: moka::sync::Cache<[u8; 32], Arc<Claims>>,
+    verified: quick_cache::sync::Cache<[u8; 32], Arc<Claims>, Weigh>,
 }
 
 /// The memory a verifier on its own (the stateless one) gives its verified tokens; the app's
-/// takes half of `SESSION_CACHE_MEMORY`.
+/// takes its share of `SESSION_CACHE_MEMORY` (`Config::cache_budgets`).
 pub const STATELESS_VERIFIED_MEMORY: u64 = 32 << 20;
 
-/// What moka keeps per entry beyond key and value, as the session cache counts it too.
-const ENTRY_OVERHEAD: usize = 160;
+/// What the cache keeps per entry beyond key and value, as the session cache counts it too.
+const ENTRY_OVERHEAD: usize = 96;
 
 /// About the bytes one remembered token holds, for the memory budget.
-fn weight(claims: &Claims) -> u32 {
+#[derive(Clone)]
+struct Weigh;
+
+impl quick_cache::Weighter<[u8; 32], Arc<Claims>> for Weigh {
+    fn weight(&self, _: &[u8; 32], claims: &Arc<Claims>) -> u64 {
+        weight(claims)
+    }
+}
+
+fn weight(claims: &Claims) -> u64 {
     let strings = [
         &claims.iss,
         &claims.sub,
@@ -308,7 +317,7 @@ fn weight(claims: &Claims) -> u32 {
         + 2 * std::mem::size_of::<usize>()
         + std::mem::size_of::<Claims>()
         + strings;
-    u32::try_from(bytes).unwrap_or(u32::MAX)
+    bytes as u64
 }
 
 /// The cache key of a token presented as `kind`: the same bytes presented as the other kind
@@ -372,13 +381,10 @@ impl Verifier {
     /// `memory`: the bytes its verified tokens may hold; past that the least used go.
     fn new(access: KeyRing, refresh: Option<KeyRing>, memory: u64) -> Self {
         super::crypto::install();
-        let verified = moka::sync::Cache::builder()
-            .weigher(|_: &[u8; 32], claims: &Arc<Claims>| weight(claims))
-            .max_capacity(memory)
-            // Only bounds how long an entry no one presents stays: expiry is checked on every
-            // use, and a token outliving this is simply verified in full again.
-            .time_to_live(std::time::Duration::from_secs(24 * 3600))
-            .build();
+        // No time to live: expiry is checked on every use, and a token no one presents any
+        // more is the first to go when room is needed.
+        let typical = usize::try_from((memory / 512).max(16)).unwrap_or(usize::MAX);
+        let verified = quick_cache::sync::Cache::with_weighter(typical, memory, Weigh);
         Self {
             access,
             refresh,
@@ -432,8 +438,7 @@ impl Verifier {
 
     /// The bytes the verified tokens hold, as the budget counts them (for the metrics).
     pub fn cached_bytes(&self) -> u64 {
-        self.verified.run_pending_tasks();
-        self.verified.weighted_size()
+        self.verified.weight()
     }
 
     /// Checks a token presented as `kind` at time `now`.
@@ -594,7 +599,7 @@ impl Tokens {
         )
         .expect("HMAC takes a key of any length");
         Self {
-            verifier: Verifier::new(access, Some(refresh), config.sessions.cache_memory / 2),
+            verifier: Verifier::new(access, Some(refresh), config.cache_budgets().1),
             log_key,
         }
     }
@@ -1172,12 +1177,7 @@ mod tests {
                 t.verify(TokenKind::Access, &issued.token, NOW),
                 Verified::Valid(issued.claims.clone())
             );
-            cache.run_pending_tasks();
-            assert_eq!(
-                cache.entry_count(),
-                1,
-                "{alg:?}: a valid token is remembered"
-            );
+            assert_eq!(cache.len(), 1, "{alg:?}: a valid token is remembered");
             // Remembered, yet the clock still decides: expiry and not-before, each time.
             assert_eq!(
                 t.verify(TokenKind::Access, &issued.token, NOW + 60),
@@ -1202,12 +1202,11 @@ mod tests {
             );
             // Refused tokens are never remembered, and nothing is stored under the token's
             // own digest: keys are digests of the kind and the token.
-            cache.run_pending_tasks();
-            assert_eq!(cache.entry_count(), 1, "{alg:?}");
+            assert_eq!(cache.len(), 1, "{alg:?}");
             let (key, _) = cache.iter().next().unwrap();
-            assert_eq!(*key, digest(TokenKind::Access, &issued.token));
+            assert_eq!(key, digest(TokenKind::Access, &issued.token));
             assert_ne!(
-                *key,
+                key,
                 <[u8; 32]>::from(Sha256::digest(issued.token.as_bytes()))
             );
 
@@ -1221,8 +1220,7 @@ mod tests {
                 t.verify(TokenKind::Refresh, &refresh.token, NOW),
                 Verified::Valid(refresh.claims.clone())
             );
-            cache.run_pending_tasks();
-            assert_eq!(cache.entry_count(), 2, "{alg:?}");
+            assert_eq!(cache.len(), 2, "{alg:?}");
             assert_eq!(
                 t.verify(TokenKind::Refresh, &refresh.token, NOW + 60),
                 Verified::Expired(refresh.claims.clone()),

@@ -52,6 +52,19 @@ pub struct Config {
 }
 
 impl Config {
+    /// How `SESSION_CACHE_MEMORY` is shared: `(sessions, verified tokens)`. A session missed is
+    /// a database read; a token missed is one signature check, about 3 µs with HS256 and 50 µs
+    /// with EdDSA: so with HS256 sessions get two thirds (a third still holds both tokens of
+    /// as many kept sessions), with EdDSA half.
+    pub fn cache_budgets(&self) -> (u64, u64) {
+        let memory = self.sessions.cache_memory;
+        let tokens = match self.tokens.alg {
+            TokenAlg::Hs256 => memory / 3,
+            TokenAlg::EdDsa => memory / 2,
+        };
+        (memory - tokens, tokens)
+    }
+
     /// Reads `.env` (if present, without overriding the real environment) and then the
     /// environment.
     pub fn from_env() -> Result<Self, ConfigError> {

@@ -275,15 +275,15 @@ impl Batcher {
     /// Answers `jobs` with an error of the same kind as `e`.
     fn fail(&self, jobs: Vec<Job>, e: &sqlx::Error) {
         for job in jobs {
-            let _ = job.reply.send(Err(shared(e)));
+            let _ = job.reply.send(Err(shared(e, "the batched rotation")));
         }
     }
 }
 
-/// The error a batch's other rotations get: of the same kind as `e` (unavailable or not),
-/// saying what it was.
-fn shared(e: &sqlx::Error) -> sqlx::Error {
-    let message = format!("the batched rotation failed: {e}");
+/// The error each member of a batch (`what`) gets when the batch failed with `e`: of the same
+/// kind (unavailable or not), saying what it was.
+pub(super) fn shared(e: &sqlx::Error, what: &str) -> sqlx::Error {
+    let message = format!("{what} failed: {e}");
     if is_unavailable(e) {
         sqlx::Error::Io(std::io::Error::other(message))
     } else {

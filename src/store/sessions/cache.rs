@@ -14,15 +14,17 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use moka::ops::compute::Op;
+use std::time::{Duration, Instant};
+
+use quick_cache::sync::{EntryAction, EntryResult};
 use tokio::sync::watch;
 
 use super::model::LiveSession;
 use crate::store::invalidation::Invalidation;
 
-/// What moka itself keeps for each entry beyond its key and value (its bookkeeping: hashes,
-/// timestamps, the eviction order), as the weigher counts it.
-const ENTRY_OVERHEAD: usize = 160;
+/// What the cache itself keeps for each entry beyond its key and value (its slot, hash and
+/// eviction state), as the weigher counts it, and the allocator's rounding.
+const ENTRY_OVERHEAD: usize = 96;
 
 /// What the cache knows of a session.
 #[derive(Clone)]
@@ -34,16 +36,47 @@ enum Cached {
     Stale(i64),
 }
 
-impl Cached {
-    /// About the bytes this entry holds (its key included), for the memory budget.
-    fn weight(&self, sid: &str) -> u32 {
-        let value = match self {
-            Cached::Live(live) => live.heap_bytes() + std::mem::size_of::<LiveSession>(),
+/// An entry and when it was written: it is served for `SESSION_CACHE_TTL` after that at most.
+#[derive(Clone)]
+struct Entry {
+    cached: Cached,
+    written: Instant,
+}
+
+impl Entry {
+    fn now(cached: Cached) -> Self {
+        Self {
+            cached,
+            written: Instant::now(),
+        }
+    }
+}
+
+/// About the bytes an entry holds (its key included), for the memory budget.
+#[derive(Clone)]
+struct Weigh;
+
+impl quick_cache::Weighter<String, Entry> for Weigh {
+    fn weight(&self, sid: &String, entry: &Entry) -> u64 {
+        let value = match &entry.cached {
+            // The copy and its allocation's two counts.
+            Cached::Live(live) => {
+                live.heap_bytes() + std::mem::size_of::<LiveSession>() + 2 * size_of::<usize>()
+            }
             Cached::Ended | Cached::Stale(_) => 0,
         };
-        let bytes = ENTRY_OVERHEAD + std::mem::size_of::<(String, Cached)>() + sid.len() + value;
-        u32::try_from(bytes).unwrap_or(u32::MAX)
+        (ENTRY_OVERHEAD + std::mem::size_of::<(String, Entry)>() + sid.capacity() + value) as u64
     }
+}
+
+/// A session's copy or marker on average, for sizing the table up front.
+const TYPICAL_ENTRY: u64 = 1024;
+
+/// What [`SessionCache::update`] does to an entry.
+enum Change {
+    Keep,
+    Put(Cached),
+    Remove,
 }
 
 /// What a lookup found.
@@ -84,7 +117,9 @@ impl CacheGate {
 }
 
 pub struct SessionCache {
-    entries: moka::sync::Cache<String, Cached>,
+    entries: quick_cache::sync::Cache<String, Entry, Weigh>,
+    /// `SESSION_CACHE_TTL`: no entry is served longer after it was written.
+    ttl: Duration,
     gate: CacheGate,
     /// The sessions being read from the database right now, so that concurrent misses for one
     /// session wait for that read instead of making their own.
@@ -119,12 +154,10 @@ impl SessionCache {
     /// `open`: whether the cache starts usable (on PostgreSQL it opens once the listener is
     /// connected). `memory`: the bytes its entries may hold; past that the least used go.
     pub fn new(ttl: std::time::Duration, open: bool, memory: u64) -> Self {
+        let typical = usize::try_from((memory / TYPICAL_ENTRY).max(16)).unwrap_or(usize::MAX);
         Self {
-            entries: moka::sync::Cache::builder()
-                .weigher(|sid: &String, cached: &Cached| cached.weight(sid))
-                .max_capacity(memory)
-                .time_to_live(ttl)
-                .build(),
+            entries: quick_cache::sync::Cache::with_weighter(typical, memory, Weigh),
+            ttl,
             reading: Mutex::new(HashMap::new()),
             gate: CacheGate {
                 open: AtomicBool::new(open),
@@ -138,10 +171,18 @@ impl SessionCache {
         &self.gate
     }
 
+    /// What is cached for `sid`, unless it was written longer than the time to live ago.
+    fn current(&self, sid: &str) -> Option<Cached> {
+        self.entries
+            .get(sid)
+            .filter(|e| e.written.elapsed() < self.ttl)
+            .map(|e| e.cached)
+    }
+
     /// The session as cached, counting the hit or the miss. A closed cache misses.
     pub fn lookup(&self, sid: &str) -> Lookup {
         if self.gate.is_open() {
-            match self.entries.get(sid) {
+            match self.current(sid) {
                 Some(Cached::Live(live)) => {
                     self.counters.hits.fetch_add(1, Ordering::Relaxed);
                     return Lookup::Live(live);
@@ -186,26 +227,49 @@ impl SessionCache {
 
     /// The entries' weight, in bytes (for tests and the metrics).
     pub fn weighted_bytes(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.weighted_size()
+        self.entries.weight()
     }
 
     /// How many sessions are cached.
     pub fn entries(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.entry_count()
+        self.entries.len() as u64
     }
 
     /// Whether a change newer than `version` was heard of since (the copy just read is old).
     pub fn knows_newer_than(&self, sid: &str, version: i64) -> bool {
-        matches!(self.entries.get(sid), Some(Cached::Stale(min)) if min > version)
+        matches!(self.current(sid), Some(Cached::Stale(min)) if min > version)
+    }
+
+    /// Decides, under the entry's lock, what becomes of `sid`'s entry: `change` is given what
+    /// is cached now (`None` when nothing is, or it outlived the time to live) and answers
+    /// what to cache instead, if anything. Nothing else writes the entry meanwhile.
+    fn update(&self, sid: &str, change: impl FnOnce(Option<&Cached>) -> Change) {
+        let ttl = self.ttl;
+        let mut change = Some(change);
+        let result = self.entries.entry(sid, None, |_, entry| {
+            let current = (entry.written.elapsed() < ttl).then_some(&entry.cached);
+            match (change.take().expect("called once"))(current) {
+                Change::Keep => EntryAction::Retain(()),
+                Change::Put(cached) => {
+                    *entry = Entry::now(cached);
+                    EntryAction::Retain(())
+                }
+                Change::Remove => EntryAction::Remove,
+            }
+        });
+        if let EntryResult::Vacant(slot) = result
+            && let Some(change) = change.take()
+            && let Change::Put(cached) = change(None)
+        {
+            let _ = slot.insert(Entry::now(cached));
+        }
     }
 
     /// Opens (or closes) the cache, forgetting everything in it either way.
     pub fn set_open(&self, open: bool) {
         self.gate.epoch.fetch_add(1, Ordering::SeqCst);
         self.gate.open.store(open, Ordering::SeqCst);
-        self.entries.invalidate_all();
+        self.entries.clear();
         self.gate.epoch.fetch_add(1, Ordering::SeqCst);
     }
 
@@ -219,37 +283,33 @@ impl SessionCache {
     }
 
     pub fn mark_ended(&self, sid: &str) {
-        self.entries.insert(sid.to_owned(), Cached::Ended);
+        self.entries
+            .insert(sid.to_owned(), Entry::now(Cached::Ended));
     }
 
     /// The session moved on to `version`: an older copy must not be served or cached.
     pub fn mark_changed(&self, sid: &str, version: i64) {
-        self.entries
-            .entry(sid.to_owned())
-            .and_compute_with(|current| match current.map(|e| e.into_value()) {
-                Some(Cached::Ended) => Op::Nop,
-                Some(Cached::Live(live)) if live.version >= version => Op::Nop,
-                Some(Cached::Stale(min)) if min >= version => Op::Nop,
-                _ => Op::Put(Cached::Stale(version)),
-            });
+        self.update(sid, |current| match current {
+            Some(Cached::Ended) => Change::Keep,
+            Some(Cached::Live(live)) if live.version >= version => Change::Keep,
+            Some(Cached::Stale(min)) if *min >= version => Change::Keep,
+            _ => Change::Put(Cached::Stale(version)),
+        });
     }
 
     /// Puts a copy we know is current (just read, or just written) unless something newer is
     /// known. Returns false when the session turned out to be ended.
     pub fn remember(&self, live: Arc<LiveSession>) -> bool {
-        let sid = live.session.id.clone();
         let mut ended = false;
-        self.entries
-            .entry(sid)
-            .and_compute_with(|current| match current.map(|e| e.into_value()) {
-                Some(Cached::Ended) => {
-                    ended = true;
-                    Op::Nop
-                }
-                Some(Cached::Live(old)) if old.version >= live.version => Op::Nop,
-                Some(Cached::Stale(min)) if min > live.version => Op::Nop,
-                _ => Op::Put(Cached::Live(live.clone())),
-            });
+        self.update(&live.session.id, |current| match current {
+            Some(Cached::Ended) => {
+                ended = true;
+                Change::Keep
+            }
+            Some(Cached::Live(old)) if old.version >= live.version => Change::Keep,
+            Some(Cached::Stale(min)) if *min > live.version => Change::Keep,
+            _ => Change::Put(Cached::Live(live.clone())),
+        });
         !ended
     }
 
@@ -257,19 +317,17 @@ impl SessionCache {
     /// as cached (its lifetime starts again, rightly: it was just checked), dropped if not (the
     /// row moved on, or ended). A newer copy (a rotation racing the write) is left alone.
     pub fn after_activity(&self, sid: &str, version: i64, now: i64, written: bool) {
-        self.entries
-            .entry(sid.to_owned())
-            .and_compute_with(|current| match current.map(|e| e.into_value()) {
-                Some(Cached::Live(live)) if live.version == version => {
-                    if written {
-                        let mut updated = (*live).clone();
-                        updated.session.last_seen_at = now;
-                        Op::Put(Cached::Live(Arc::new(updated)))
-                    } else {
-                        Op::Remove
-                    }
+        self.update(sid, |current| match current {
+            Some(Cached::Live(live)) if live.version == version => {
+                if written {
+                    let mut updated = (**live).clone();
+                    updated.session.last_seen_at = now;
+                    Change::Put(Cached::Live(Arc::new(updated)))
+                } else {
+                    Change::Remove
                 }
-                _ => Op::Nop,
-            });
+            }
+            _ => Change::Keep,
+        });
     }
 }

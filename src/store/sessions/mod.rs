@@ -3,7 +3,8 @@
 //!
 //! - [`model`]: the values (a session, a session as cached, a stored refresh token, outcomes);
 //! - [`cache`]: each instance's memory of sessions, and the rules that keep it honest;
-//! - [`repo`]: every SQL statement about sessions but the rotation;
+//! - [`repo`]: every SQL statement about sessions but the rotation; `reads`: cache misses
+//!   read together;
 //! - [`rotation`]: the rotation write (named parameters, bound in one place) and the locking
 //!   path; [`batch`]: SQLite's group commit of the rotations planned from the cache;
 //! - [`activity`]: "last seen".
@@ -19,6 +20,7 @@ mod activity;
 mod batch;
 pub mod cache;
 mod model;
+mod reads;
 mod repo;
 mod rotation;
 
@@ -50,6 +52,8 @@ pub struct SessionStore {
     batch: Option<Arc<batch::Batcher>>,
     cache: Arc<SessionCache>,
     activity: Arc<Activity>,
+    /// Cache misses, read together (see `reads`).
+    reads: Arc<reads::Reads>,
 }
 
 impl SessionStore {
@@ -61,6 +65,7 @@ impl SessionStore {
             Db::Postgres(_) => None,
         };
         Self {
+            reads: reads::Reads::new(db.clone()),
             db,
             batch,
             cache: Arc::new(SessionCache::new(ttl, gate_open, memory)),
@@ -144,7 +149,7 @@ impl SessionStore {
         for _ in 0..2 {
             let epoch = self.cache.gate().epoch();
             self.cache.counters.loads.fetch_add(1, Ordering::Relaxed);
-            let Some(live) = repo::load(&self.db, sid).await? else {
+            let Some(live) = self.reads.load(sid).await? else {
                 return Ok(None);
             };
             let live = Arc::new(live);
@@ -164,7 +169,7 @@ impl SessionStore {
             }
         }
         self.cache.counters.loads.fetch_add(1, Ordering::Relaxed);
-        Ok(repo::load(&self.db, sid).await?.map(Arc::new))
+        Ok(self.reads.load(sid).await?.map(Arc::new))
     }
 
     /// Starts a session and, for "keep me logged in", its first (current) refresh token.

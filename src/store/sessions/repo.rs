@@ -77,17 +77,24 @@ const FIND_SESSION_POSTGRES: &str = "SELECT s.id AS sid, s.keep_logged_in, s.cre
      u.id, u.user_id, u.email, u.name, u.position, u.location, u.bio \
      FROM sessions s JOIN users u ON u.id = s.user_pk WHERE s.id = $1";
 
-/// The session, its user and its lineage, as the database has them now.
-pub async fn load(db: &Db, sid: &str) -> Result<Option<LiveSession>, sqlx::Error> {
-    let sql = match db {
-        Db::Sqlite(_) => FIND_SESSION_SQLITE,
-        Db::Postgres(_) => FIND_SESSION_POSTGRES,
+/// Sessions, each with its user and lineage, as the database has them now, in one statement
+/// (cache misses are read together: see `reads`); the ones that exist, in no particular order.
+pub async fn load_many(db: &Db, sids: &[&str]) -> Result<Vec<LiveSession>, sqlx::Error> {
+    static MANY: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    let [sqlite, postgres] = MANY.get_or_init(|| {
+        [
+            FIND_SESSION_SQLITE.replace("s.id = $1", "s.id IN (SELECT value FROM json_each($1))"),
+            FIND_SESSION_POSTGRES.replace("s.id = $1", "s.id = ANY($1)"),
+        ]
+    });
+    let rows: Vec<SessionUserRow> = match db {
+        Db::Sqlite(pool) => {
+            let ids = serde_json::to_string(sids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            sqlx::query_as(sqlite).bind(ids).fetch_all(pool).await?
+        }
+        Db::Postgres(pool) => sqlx::query_as(postgres).bind(sids).fetch_all(pool).await?,
     };
-    on_db!(db, pool => {
-        let row: Option<SessionUserRow> =
-            sqlx::query_as(sql).bind(sid).fetch_optional(pool).await?;
-        Ok(row.map(SessionUserRow::into_live))
-    })
+    Ok(rows.into_iter().map(SessionUserRow::into_live).collect())
 }
 
 const INSERT_REFRESH: &str = "INSERT INTO refresh_lineage \
