@@ -78,23 +78,6 @@ pub fn rfc3339(ts: i64) -> String {
         .unwrap_or_else(|| ts.to_string())
 }
 
-/// A span of seconds for people: `2d 3h`, `5h 12m`, `4m 10s`, `12s`.
-pub fn format_span(secs: i64) -> String {
-    let secs = secs.max(0);
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m {s}s"),
-        (0, _, _) => format!("{h}h {m}m"),
-        _ => format!("{d}d {h}h"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,8 +97,5 @@ mod tests {
     fn formats_unix_times_in_utc() {
         assert_eq!(format_unix(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_span(12), "12s");
-        assert_eq!(format_span(250), "4m 10s");
-        assert_eq!(format_span(86_400 + 3 * 3600 + 5), "1d 3h");
     }
 }

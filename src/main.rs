@@ -1,5 +1,6 @@
 //! Reads the settings, starts logging, runs the server — or, for operators,
-//! `jwt-cookie-lab user add <userId>` to create an account from the command line.
+//! `jwt-cookie-lab user add <userId>` to create an account from the command line, and for
+//! teachers `jwt-cookie-lab demo reset` to start a class afresh.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -14,7 +15,11 @@ const USAGE: &str = "usage:
   jwt-cookie-lab                                   serve (settings from the environment or .env)
   jwt-cookie-lab user add <userId> [--email ADDRESS] [--name NAME]
                                                    create a user; the password is asked for
-                                                   (or read from the first line of stdin)";
+                                                   (or read from the first line of stdin)
+  jwt-cookie-lab demo reset                        a teacher's reset: end every session, clear
+                                                   lock-outs, delete the learners' own demo
+                                                   accounts, restore kimcoding / 1234 (running
+                                                   instances notice within a second)";
 
 /// mimalloc, not glibc's malloc. Each request allocates and frees small blocks (claims, the
 /// answer, the timeline); with many people's sessions cached, glibc took its slow path on
@@ -68,6 +73,7 @@ async fn run() -> ExitCode {
     {
         [] => serve(config).await,
         ["user", "add", user_id, options @ ..] => add_user(config, user_id, options).await,
+        ["demo", "reset"] => demo_reset(config).await,
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -75,6 +81,28 @@ async fn run() -> ExitCode {
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+async fn demo_reset(config: Config) -> ExitCode {
+    match app::demo_reset(&config).await {
+        Ok(reset) => {
+            println!("ended {} sessions", reset.sessions_ended);
+            println!("cleared {} lock-outs", reset.lockouts_cleared);
+            println!("deleted {} demo accounts", reset.accounts_deleted);
+            let how = if reset.demo_restored {
+                "restored"
+            } else {
+                "created"
+            };
+            println!("{how} {} / {}", app::DEMO_USER_ID, app::DEMO_PASSWORD);
+            println!("running instances forget the class within a second");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("could not reset the class: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -65,14 +65,17 @@ const REFRESH_OUTCOMES: [&str; 6] = [
     "reissued",
 ];
 
-const END_CAUSES: [&str; 6] = [
+/// Every [`EndCause`] in its order, then expiry (counted by the prune).
+const END_CAUSES: [&str; 7] = [
     "logout",
     "revoke",
     "revoke_others",
     "password_change",
     "reuse",
+    "reset",
     "expiry",
 ];
+const EXPIRY: usize = END_CAUSES.len() - 1;
 
 /// Which of [`REFRESH_OUTCOMES`] an event of the timeline counts as, if any. Every event is
 /// named, so a new one cannot go uncounted by accident.
@@ -103,7 +106,7 @@ pub struct Metrics {
     handle: PrometheusHandle,
     logins: [Counter; 3],
     refreshes: [Counter; 6],
-    ended: [Counter; 6],
+    ended: [Counter; 7],
     cache_hits: Counter,
     cache_misses: Counter,
     cache_invalidations: Counter,
@@ -288,7 +291,7 @@ impl Metrics {
     }
 
     pub fn sessions_expired(&self, how_many: u64) {
-        self.ended[5].increment(how_many);
+        self.ended[EXPIRY].increment(how_many);
     }
 
     /// Counts the refresh steps a request's timeline records: the timeline is the one place
@@ -420,14 +423,10 @@ mod tests {
 
     #[test]
     fn causes_line_up_with_their_series() {
-        for cause in [
-            EndCause::Logout,
-            EndCause::Revoke,
-            EndCause::RevokeOthers,
-            EndCause::PasswordChange,
-            EndCause::Reuse,
-        ] {
+        for cause in EndCause::ALL {
             assert_eq!(END_CAUSES[cause as usize], cause.as_str());
         }
+        assert_eq!(END_CAUSES[EXPIRY], "expiry");
+        assert_eq!(EndCause::ALL.len(), EXPIRY);
     }
 }

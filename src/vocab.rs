@@ -124,6 +124,43 @@ stable_names! {
     }
 }
 
+stable_names! {
+    /// The steps of the guided lesson (`/lesson`, `data-step`), in their order.
+    pub enum LessonStep {
+        Login = "login",
+        Inspect = "inspect",
+        Refresh = "refresh",
+        LoseAnswer = "lose-answer",
+        Replay = "replay",
+        TwoServers = "two-servers",
+        Lab = "lab",
+        CrossSite = "cross-site",
+        Logout = "logout",
+    }
+}
+
+/// What a check or a timeline step saw, as facts rather than words, so each page says it in
+/// its own language (`i18n::describe_detail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// A value shown as it is: a claim, a key id, an algorithm's name.
+    Value(String),
+    /// The token's length, in bytes.
+    Bytes(usize),
+    /// The header's algorithm, and the one the key is pinned to.
+    AlgMismatch { presented: String, pinned: String },
+    /// `exp` passed this many seconds ago (the token's kind: `access` or `refresh`).
+    ExpiredAgo { kind: &'static str, seconds: i64 },
+    /// `exp` is this many seconds away.
+    SecondsLeft(i64),
+    /// `nbf`, a Unix time still to come.
+    NotBefore(i64),
+    /// The verification refused the token under this rule.
+    Refused(Rule),
+    /// The store holds no refresh token by that fingerprint for this session.
+    NeverIssued,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +183,6 @@ mod tests {
         check(Event::ALL, Event::as_str, Event::parse);
         check(Rule::ALL, Rule::as_str, Rule::parse);
         check(Attack::ALL, Attack::as_str, Attack::parse);
+        check(LessonStep::ALL, LessonStep::as_str, LessonStep::parse);
     }
 }

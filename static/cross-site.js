@@ -5,6 +5,11 @@
   "use strict";
   var app = document.body.getAttribute("data-app-origin");
   if (!app) return;
+  // The visit id of the app's link: the app files this page's requests under it, and shows
+  // this browser's attempts alone.
+  var visit = encodeURIComponent(new URLSearchParams(location.search).get("visit") || "");
+  var form = document.getElementById("logout-form");
+  form.action = form.action + "?demo_visit=" + visit;
 
   function attempt(name) {
     return document.querySelector('[data-attempt="' + name + '"]');
@@ -28,7 +33,7 @@
 
   // 2. Read /userinfo with the browser's credentials.
   var fetchItem = attempt("fetch-userinfo");
-  fetch(app + "/userinfo", { credentials: "include" })
+  fetch(app + "/userinfo?demo_visit=" + visit, { credentials: "include" })
     .then(function (response) {
       show("fetch-userinfo", "leaked", fetchItem.getAttribute("data-read") + " " + response.status);
     }, function (error) {
@@ -36,20 +41,25 @@
     })
     .then(function () {
       // 3. Post a form to /logout, into a frame of this page.
-      document.getElementById("logout-form").submit();
+      form.submit();
       return new Promise(function (resolve) { setTimeout(resolve, 1200); });
     })
     .then(function () {
-      return fetch(app + "/demo/cross-site/report").then(function (r) { return r.json(); });
+      return fetch(app + "/demo/cross-site/report?visit=" + visit).then(function (r) { return r.json(); });
     })
-    .then(function (seen) {
+    .then(function (answer) {
+      var seen = answer.seen;
       report(seen);
+      // Said as it was: a browser that was never logged in had nothing to lose.
+      var state = answer.loggedIn === null ? "no-visit" : answer.loggedIn ? "logged-in" : "logged-out";
+      document.body.setAttribute("data-logged-in", state);
       var postItem = attempt("post-logout");
       var post = seen.filter(function (s) { return s.method === "POST" && s.path === "/logout"; }).pop();
       if (!post) {
         show("post-logout", "unknown", postItem.getAttribute("data-unknown"));
       } else if (post.status === 403) {
-        show("post-logout", "blocked", postItem.getAttribute("data-refused") + " (403)");
+        var refused = answer.loggedIn ? "data-refused" : "data-refused-anon";
+        show("post-logout", "blocked", postItem.getAttribute(refused) + " (403)");
       } else {
         show("post-logout", "leaked", postItem.getAttribute("data-done") + " (" + post.status + ")");
       }
@@ -72,7 +82,8 @@
         s.method + " " + s.path,
         s.cookieSent ? rows.getAttribute("data-yes") : rows.getAttribute("data-no"),
         String(s.status),
-        s.refusedBy ? names[s.refusedBy] : "—"
+        s.refusedBy ? names[s.refusedBy] : "—",
+        s.time + " UTC"
       ].forEach(function (text) {
         var cell = document.createElement("td");
         cell.textContent = text;

@@ -69,7 +69,7 @@ fn user_add_creates_an_account_that_can_log_in() {
         })
         .unwrap();
         let store = jwt_cookie_lab::store::connect(&config).await.unwrap();
-        let (user, hash) = jwt_cookie_lab::store::users::find_with_hash(&store, "operator")
+        let (user, hash) = jwt_cookie_lab::store::users::find_with_hash(&store, "operator", 0)
             .await
             .unwrap()
             .unwrap();

@@ -16,7 +16,7 @@ use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
 pub use servers::rustls_config;
-pub use startup::{OperatorAccount, add_user};
+pub use startup::{OperatorAccount, add_user, demo_reset};
 
 use crate::auth::password::Passwords;
 use crate::auth::throttle::Throttle;
@@ -55,9 +55,7 @@ const STARTUP_PRUNE_BUDGET: StdDuration = StdDuration::from_millis(250);
 /// How often gathered latency samples are folded into their histograms.
 const METRICS_UPKEEP_EVERY: StdDuration = StdDuration::from_secs(5);
 
-/// The course's demo user, created at start-up while `DEMO_USERS` is on.
-pub const DEMO_USER_ID: &str = "kimcoding";
-pub const DEMO_PASSWORD: &str = "1234";
+pub use crate::config::{DEMO_PASSWORD, DEMO_USER_ID};
 
 pub struct Application {
     port: u16,
@@ -189,6 +187,12 @@ impl Application {
         });
         let (stop_activity, stopped) = tokio::sync::watch::channel(false);
         let activity = tokio::spawn(startup::write_activity(self.state.clone(), stopped));
+        let resets = self
+            .state
+            .config
+            .demo
+            .mode
+            .then(|| tokio::spawn(startup::watch_for_resets(self.state.clone())));
         let signals = tokio::spawn(startup::on_signal(self.state.clone(), self.server.handle()));
         let upkeep = self.metrics_port.is_some().then(|| {
             let state = self.state.clone();
@@ -212,6 +216,9 @@ impl Application {
         }
         sweeper.abort();
         signals.abort();
+        if let Some(resets) = resets {
+            resets.abort();
+        }
         let _ = stop_activity.send(true);
         let _ = activity.await;
         if let Some(upkeep) = upkeep {
@@ -299,6 +306,11 @@ fn public_server(
             .wrap(Condition::new(
                 state.config.demo.mode,
                 from_fn(teach::client::record),
+            ))
+            // Demo mode tells the learners of a class apart, one browser each.
+            .wrap(Condition::new(
+                state.config.demo.mode,
+                from_fn(teach::class::recognise),
             ))
             .wrap(ErrorHandlers::new().default_handler(pages::html_errors))
             .wrap(security::headers(serving_tls))

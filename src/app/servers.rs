@@ -88,6 +88,7 @@ impl DemoListeners {
                 .time_to_live(StdDuration::from_secs(24 * 60 * 60))
                 .build(),
             cross_site_seen: std::sync::Mutex::new(std::collections::VecDeque::new()),
+            class: Default::default(),
         }
     }
 }

@@ -15,14 +15,26 @@ use crate::config::{Config, redact_url};
 use crate::domain::{AccountForm, NewAccount};
 use crate::store::listener::{self, ListenerHealth};
 use crate::store::sessions::SessionStore;
-use crate::store::{self, users};
+use crate::store::{self, Db, class, users};
 use crate::web::AppState;
 
 /// Removes ended sessions and stale lock-out counts, counting sessions that ran out of time;
 /// for `budget` at most, if given. Returns whether sessions are left to prune.
 pub(super) async fn prune(state: &AppState, budget: Option<StdDuration>) -> bool {
     let mut more = false;
-    match state.sessions.prune_within(state.clock.now(), budget).await {
+    let now = state.clock.now();
+    // Demo mode keeps ended sessions for the lesson (their lineage on /sessions), and sweeps
+    // the learners' own demo accounts once they expire.
+    let ended_before = match state.config.demo.mode {
+        true => now - KEEP_ENDED_IN_DEMO,
+        false => now,
+    };
+    if state.config.demo.mode
+        && let Err(e) = class::sweep_demo_accounts(&state.db, now).await
+    {
+        tracing::warn!(error = %e, "could not sweep expired demo accounts");
+    }
+    match state.sessions.prune_within(now, ended_before, budget).await {
         Ok(pruned) => {
             more = pruned.more;
             state.metrics.sessions_expired(pruned.expired);
@@ -41,6 +53,9 @@ pub(super) async fn prune(state: &AppState, budget: Option<StdDuration>) -> bool
     }
     more
 }
+
+/// How long demo mode keeps an ended session (seconds): a lesson's length, and more.
+const KEEP_ENDED_IN_DEMO: i64 = 12 * 3600;
 
 /// Writes the "last seen" times noted, every `SESSION_ACTIVITY_INTERVAL`, until `stop` says so
 /// (never in the middle of a batch), and then once more.
@@ -132,13 +147,14 @@ pub(super) async fn start_listener(
 
 /// Creates the course's demo user if it is missing; an existing one is never touched.
 pub(super) async fn seed_demo_user(state: &AppState) -> Result<(), StartError> {
-    if users::exists(&state.db, DEMO_USER_ID).await? {
+    create_demo_user(&state.db, &state.passwords, state.clock.now()).await
+}
+
+async fn create_demo_user(db: &Db, passwords: &Passwords, now: i64) -> Result<(), StartError> {
+    if users::exists(db, DEMO_USER_ID).await? {
         return Ok(());
     }
-    let hash = state
-        .passwords
-        .hash(SecretString::from(DEMO_PASSWORD))
-        .await?;
+    let hash = passwords.hash(SecretString::from(DEMO_PASSWORD)).await?;
     let demo = users::NewUser {
         user_id: DEMO_USER_ID,
         password_hash: &hash,
@@ -147,14 +163,58 @@ pub(super) async fn seed_demo_user(state: &AppState) -> Result<(), StartError> {
         position: "Frontend Developer",
         location: "Seoul, South Korea",
         bio: "Learning how cookies, JWTs and sessions fit together — one request at a time.",
+        expires_at: None,
     };
-    if users::insert(&state.db, &demo, state.clock.now())
-        .await?
-        .is_some()
-    {
+    if users::insert(db, &demo, now).await?.is_some() {
         tracing::info!(user = DEMO_USER_ID, "created the demo user");
     }
     Ok(())
+}
+
+/// `jwt-cookie-lab demo reset`: the teacher's reset (see `store::class::reset`), with the
+/// shared demo account's password hashed anew, and the account created if it was missing.
+/// Running instances notice within a second (they poll the reset's time).
+pub async fn demo_reset(config: &Config) -> Result<class::Reset, StartError> {
+    let db = store::connect(config).await.map_err(|e| {
+        format!(
+            "cannot open the database {}: {e}",
+            redact_url(&config.database.url)
+        )
+    })?;
+    let passwords = Passwords::new().await?;
+    let hash = passwords.hash(SecretString::from(DEMO_PASSWORD)).await?;
+    let clock = crate::clock::SystemClock;
+    let reset = class::reset(&db, clock.now_ms(), DEMO_USER_ID, &hash).await?;
+    if !reset.demo_restored {
+        create_demo_user(&db, &passwords, clock.now()).await?;
+    }
+    db.close().await;
+    Ok(reset)
+}
+
+/// Demo mode: polls the reset's time every half second, and when it moves on drops what this
+/// instance keeps in memory for the class (the session cache, the learners, the demos' copies
+/// and reports), until aborted.
+pub(super) async fn watch_for_resets(state: web::Data<AppState>) {
+    let mut seen = class::last_reset(&state.db).await.ok().flatten();
+    let mut every = tokio::time::interval(StdDuration::from_millis(500));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let Ok(now) = class::last_reset(&state.db).await else {
+            continue;
+        };
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let cache = state.sessions.cache();
+        cache.set_open(cache.gate().is_open());
+        if let Some(demo) = &state.demo {
+            demo.forget_the_class();
+        }
+        tracing::info!("the class was reset: forgot its sessions and progress");
+    }
 }
 
 /// An account made by an operator on the command line.

@@ -14,6 +14,17 @@ pub async fn create(
     account: NewAccount,
     now: i64,
 ) -> Result<Option<User>, AppError> {
+    create_until(db, passwords, account, now, None).await
+}
+
+/// [`create`], for an account that goes at `expires_at` (a learner's own demo account).
+pub async fn create_until(
+    db: &Db,
+    passwords: &Passwords,
+    account: NewAccount,
+    now: i64,
+    expires_at: Option<i64>,
+) -> Result<Option<User>, AppError> {
     let hash = passwords.hash(account.password.into_secret()).await?;
     let new = NewUser {
         user_id: account.user_id.as_str(),
@@ -23,6 +34,7 @@ pub async fn create(
         position: &account.position,
         location: &account.location,
         bio: &account.bio,
+        expires_at,
     };
     Ok(users::insert(db, &new, now).await?)
 }

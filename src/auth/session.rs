@@ -107,6 +107,7 @@ pub async fn start(
         last_seen_at: now,
         expires_at: now + lifetime.whole_seconds(),
         revoked_at: None,
+        end_cause: None,
     };
     let refresh = if keep_logged_in {
         Some(mint_refresh(auth, &user.user_id, &session, now)?)
@@ -141,7 +142,7 @@ pub async fn end(
     };
     let sid = genuine(TokenKind::Access, access).or_else(|| genuine(TokenKind::Refresh, refresh));
     if let Some(sid) = sid
-        && auth.sessions.revoke(&sid, now).await?
+        && auth.sessions.revoke(&sid, now, EndCause::Logout).await?
     {
         auth.metrics.session_ended(EndCause::Logout, 1);
         tracing::info!(session = %auth.tokens.session_tag(&sid),

@@ -79,6 +79,11 @@ pub struct Throttle {
 }
 
 impl Throttle {
+    /// Now, by the app's clock (Unix seconds).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
     pub fn new(db: Db, clock: SharedClock) -> Self {
         Self {
             db,

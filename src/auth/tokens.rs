@@ -39,7 +39,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{AccessKeys, Config, SecretPair};
 use crate::error::AppError;
-use crate::vocab::Rule;
+use crate::vocab::{Detail, Rule};
 
 pub const ISSUER: &str = "jwt-cookie-lab";
 pub const AUDIENCE: &str = "jwt-cookie-lab:web";
@@ -150,7 +150,7 @@ pub enum Verified {
 /// Where the checks of one verification are written down. Real requests use [`NoTrace`].
 pub trait Trace {
     /// `rule` passed (`true`) or refused the token (`false`); `detail` says what was seen.
-    fn step(&mut self, rule: Rule, passed: bool, detail: String);
+    fn step(&mut self, rule: Rule, passed: bool, detail: Option<Detail>);
 
     /// Whether anything is listening (so callers can skip building details).
     fn wants(&self) -> bool {
@@ -163,7 +163,7 @@ pub struct NoTrace;
 
 impl Trace for NoTrace {
     #[inline(always)]
-    fn step(&mut self, _: Rule, _: bool, _: String) {}
+    fn step(&mut self, _: Rule, _: bool, _: Option<Detail>) {}
 
     #[inline(always)]
     fn wants(&self) -> bool {
@@ -176,11 +176,11 @@ impl Trace for NoTrace {
 pub struct Step {
     pub rule: Rule,
     pub passed: bool,
-    pub detail: String,
+    pub detail: Option<Detail>,
 }
 
 impl Trace for Vec<Step> {
-    fn step(&mut self, rule: Rule, passed: bool, detail: String) {
+    fn step(&mut self, rule: Rule, passed: bool, detail: Option<Detail>) {
         self.push(Step {
             rule,
             passed,
@@ -476,12 +476,16 @@ impl Verifier {
         };
         let claims = match jsonwebtoken::decode::<Claims>(token, &key.verifying, validation) {
             Ok(data) => data.claims,
-            Err(e) => return refused(trace, classify(e.kind()), String::new()),
+            Err(e) => return refused(trace, classify(e.kind()), None),
         };
         if trace.wants() {
-            trace.step(Rule::Signature, true, String::new());
-            trace.step(Rule::Issuer, true, claims.iss.clone());
-            trace.step(Rule::Audience, true, claims.aud.clone());
+            trace.step(Rule::Signature, true, None);
+            trace.step(Rule::Issuer, true, Some(Detail::Value(claims.iss.clone())));
+            trace.step(
+                Rule::Audience,
+                true,
+                Some(Detail::Value(claims.aud.clone())),
+            );
         }
         checked_claims(claims, kind, now, trace)
     }
@@ -497,45 +501,49 @@ impl Verifier {
     ) -> Result<&Key, Invalid> {
         let wants = trace.wants();
         if token.len() > MAX_TOKEN_BYTES {
-            let detail = format!("{} bytes", token.len());
-            return Err(refuse(trace, Invalid::TooLong, detail));
+            let detail = Detail::Bytes(token.len());
+            return Err(refuse(trace, Invalid::TooLong, Some(detail)));
         }
         let Ok(header) = jsonwebtoken::decode_header(token) else {
-            return Err(refuse(trace, unreadable_header(token), String::new()));
+            return Err(refuse(trace, unreadable_header(token), None));
         };
         if wants {
-            trace.step(Rule::Structure, true, String::new());
+            trace.step(Rule::Structure, true, None);
         }
         let brings_a_key = header.jwk.is_some()
             || header.jku.is_some()
             || header.x5u.is_some()
             || header.x5c.is_some();
         if brings_a_key {
-            return Err(refuse(trace, Invalid::KeyInToken, String::new()));
+            return Err(refuse(trace, Invalid::KeyInToken, None));
         }
         let found = header
             .kid
             .as_deref()
             .and_then(|kid| self.ring(kind)?.find(kid));
         let Some(key) = found else {
-            let detail = match wants {
-                true => header.kid.clone().unwrap_or_default(),
-                false => String::new(),
-            };
+            let detail = wants
+                .then(|| header.kid.clone())
+                .flatten()
+                .map(Detail::Value);
             return Err(refuse(trace, Invalid::UnknownKey, detail));
         };
         if wants {
-            trace.step(Rule::KeyId, true, key.kid.clone());
+            trace.step(Rule::KeyId, true, Some(Detail::Value(key.kid.clone())));
         }
         if header.alg != key.alg {
-            let detail = match wants {
-                true => format!("{:?} presented, {:?} pinned", header.alg, key.alg),
-                false => String::new(),
-            };
+            let detail = wants.then(|| Detail::AlgMismatch {
+                presented: format!("{:?}", header.alg),
+                pinned: format!("{:?}", key.alg),
+            });
             return Err(refuse(trace, Invalid::Algorithm, detail));
         }
         if wants {
-            trace.step(Rule::Algorithm, true, format!("{:?}", key.alg));
+            trace.step(
+                Rule::Algorithm,
+                true,
+                Some(Detail::Value(format!("{:?}", key.alg))),
+            );
         }
         Ok(key)
     }
@@ -677,34 +685,47 @@ impl Tokens {
 fn checked_claims(claims: Claims, kind: TokenKind, now: i64, trace: &mut impl Trace) -> Verified {
     let wants = trace.wants();
     if claims.typ != kind {
-        return refused(trace, Invalid::WrongKind, claims.typ.as_str().to_owned());
+        let seen = Detail::Value(claims.typ.as_str().to_owned());
+        return refused(trace, Invalid::WrongKind, Some(seen));
     }
     if wants {
-        trace.step(Rule::Type, true, kind.as_str().to_owned());
+        trace.step(
+            Rule::Type,
+            true,
+            Some(Detail::Value(kind.as_str().to_owned())),
+        );
     }
     if claims.nbf > now {
-        return refused(trace, Invalid::NotYetValid, format!("nbf {}", claims.nbf));
+        let detail = Detail::NotBefore(claims.nbf);
+        return refused(trace, Invalid::NotYetValid, Some(detail));
     }
     if claims.exp <= now {
         if wants {
-            let detail = format!("expired {}s ago", now - claims.exp);
-            trace.step(Rule::Expiry, false, detail);
+            let detail = Detail::ExpiredAgo {
+                kind: kind.as_str(),
+                seconds: now - claims.exp,
+            };
+            trace.step(Rule::Expiry, false, Some(detail));
         }
         return Verified::Expired(claims);
     }
     if wants {
-        trace.step(Rule::Expiry, true, format!("{}s left", claims.exp - now));
+        trace.step(
+            Rule::Expiry,
+            true,
+            Some(Detail::SecondsLeft(claims.exp - now)),
+        );
     }
     Verified::Valid(claims)
 }
 
 /// Records the refusal of `why` and returns it.
-fn refuse(trace: &mut impl Trace, why: Invalid, detail: String) -> Invalid {
+fn refuse(trace: &mut impl Trace, why: Invalid, detail: Option<Detail>) -> Invalid {
     trace.step(why.rule(), false, detail);
     why
 }
 
-fn refused(trace: &mut impl Trace, why: Invalid, detail: String) -> Verified {
+fn refused(trace: &mut impl Trace, why: Invalid, detail: Option<Detail>) -> Verified {
     trace.step(why.rule(), false, detail);
     Verified::Invalid(why)
 }

@@ -79,6 +79,28 @@ pub(super) fn url(env: &Env) -> Result<(String, Backend), ConfigError> {
     }
 }
 
+/// `DATABASE_POOLER`: what sits between the app and PostgreSQL.
+fn pooler(env: &Env, backend: Backend, listens_directly: bool) -> Result<Pooler, ConfigError> {
+    let pooler = match env.get("DATABASE_POOLER").as_deref() {
+        None | Some("none") => Pooler::None,
+        Some("transaction") => Pooler::Transaction,
+        Some(other) => {
+            return Err(ConfigError::new(
+                "DATABASE_POOLER",
+                format!("expected none or transaction, got {other:?}"),
+            ));
+        }
+    };
+    if pooler == Pooler::Transaction && (backend != Backend::Postgres || !listens_directly) {
+        return Err(ConfigError::new(
+            "DATABASE_POOLER",
+            "transaction needs a postgres DATABASE_URL (the pooler) and DATABASE_LISTEN_URL \
+             (PostgreSQL itself, for migrations and LISTEN)",
+        ));
+    }
+    Ok(pooler)
+}
+
 pub(super) fn read(
     env: &Env,
     url: String,
@@ -117,23 +139,7 @@ pub(super) fn read(
             "must be a postgres: URL (it is only used with a postgres DATABASE_URL)",
         ));
     }
-    let pooler = match env.get("DATABASE_POOLER").as_deref() {
-        None | Some("none") => Pooler::None,
-        Some("transaction") => Pooler::Transaction,
-        Some(other) => {
-            return Err(ConfigError::new(
-                "DATABASE_POOLER",
-                format!("expected none or transaction, got {other:?}"),
-            ));
-        }
-    };
-    if pooler == Pooler::Transaction && (backend != Backend::Postgres || listen_url.is_none()) {
-        return Err(ConfigError::new(
-            "DATABASE_POOLER",
-            "transaction needs a postgres DATABASE_URL (the pooler) and DATABASE_LISTEN_URL \
-             (PostgreSQL itself, for migrations and LISTEN)",
-        ));
-    }
+    let pooler = pooler(env, backend, listen_url.is_some())?;
     Ok(DatabaseSettings {
         url,
         backend,

@@ -3,6 +3,10 @@
 
 use super::{ConfigError, Env};
 
+/// The course's demo user, created at start-up while `DEMO_USERS` is on.
+pub const DEMO_USER_ID: &str = "kimcoding";
+pub const DEMO_PASSWORD: &str = "1234";
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DemoSettings {
     /// `DEMO_MODE`.
@@ -16,6 +20,14 @@ pub struct DemoSettings {
     pub client_port: u16,
     /// `DEMO_USERS`: create `kimcoding` / `1234` at start-up if missing.
     pub users: bool,
+}
+
+impl DemoSettings {
+    /// In demo mode, the account every learner of a class may share: what one does to it never
+    /// reaches another's session (see `web::teach::class`).
+    pub fn shared_account(&self) -> Option<&'static str> {
+        (self.mode && self.users).then_some(DEMO_USER_ID)
+    }
 }
 
 pub(super) fn read(env: &Env) -> Result<DemoSettings, ConfigError> {

@@ -16,7 +16,7 @@ use time::Duration;
 
 pub use cors::CorsSettings;
 pub use database::{Backend, DatabaseSettings, Pooler};
-pub use demo::DemoSettings;
+pub use demo::{DEMO_PASSWORD, DEMO_USER_ID, DemoSettings};
 pub use operations::{LogFormat, Operations};
 pub use sessions::SessionSettings;
 pub use tls::TlsFiles;

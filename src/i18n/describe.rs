@@ -2,7 +2,7 @@
 //! a token, the attacks of the lab, and error statuses. Each `match` is exhaustive on its enum.
 
 use super::Lang;
-use crate::vocab::{Attack, Event, Rule};
+use crate::vocab::{Attack, Detail, Event, Rule};
 
 /// A page-language line for an error status, shown above the server's own message.
 pub fn describe_status(lang: Lang, status: u16) -> Option<&'static str> {
@@ -89,7 +89,7 @@ pub fn describe_event(lang: Lang, event: Event) -> &'static str {
         ),
         Event::RefreshConfirmed => (
             "Your browser used the refresh token issued last time (or the access token that came with it): that token is now the current one, and its parent retires.",
-            "브라우저가 지난번에 발급된 리프레시 토큰(또는 함께 온 액세스 토큰)을 사용했습니다. 이제 그 토큰이 현재 토큰이고 부모 토큰은 은퇴합니다.",
+            "브라우저가 지난번에 발급된 리프레시 토큰(또는 함께 온 액세스 토큰)을 사용했습니다. 이제 그 토큰이 현재 토큰이고 부모 토큰은 교체되었습니다.",
         ),
         Event::BranchDropped => (
             "A refresh token issued earlier never showed up (its answer was lost) and its parent came back: that unconfirmed token is dropped. This is not theft.",
@@ -97,11 +97,11 @@ pub fn describe_event(lang: Lang, event: Event) -> &'static str {
         ),
         Event::RefreshReissued => (
             "This kept session had no usable refresh token, so a new one was issued.",
-            "로그인 유지 세션에 쓸 수 있는 리프레시 토큰이 없어 새로 발급했습니다.",
+            "로그인 상태 유지 세션에 쓸 수 있는 리프레시 토큰이 없어 새로 발급했습니다.",
         ),
         Event::ReuseDetected => (
             "A token from a branch the session has left came back (a retired refresh token, or a token of a dropped branch): a copy exists.",
-            "세션이 떠난 갈래의 토큰(은퇴한 리프레시 토큰이나 버려진 갈래의 토큰)이 다시 왔습니다: 복사본이 있다는 뜻입니다.",
+            "세션이 이미 지나온 토큰(교체된 리프레시 토큰이나 폐기된 분기의 토큰)이 다시 왔습니다. 누군가 복사본을 가지고 있다는 뜻입니다.",
         ),
         Event::SessionRevoked => ("The whole session was ended.", "세션 전체를 끝냈습니다."),
         Event::SessionEnded => (
@@ -334,11 +334,113 @@ pub fn describe_rule(lang: Lang, rule: Rule) -> &'static str {
         ),
         Rule::Branch => (
             "The token is not from a dropped branch of the refresh-token lineage.",
-            "토큰이 리프레시 토큰 계보의 버려진 갈래에서 온 것이 아닙니다.",
+            "토큰이 리프레시 토큰 계보에서 폐기된 분기의 것이 아닙니다.",
         ),
     };
     match lang {
         Lang::En => en,
         Lang::Ko => ko,
+    }
+}
+
+/// A check of the verification path that refused a token, worded as what went wrong (the lab's
+/// verdict and its failed steps; [`describe_rule`] words a check that passed).
+pub fn describe_rule_failed(lang: Lang, rule: Rule) -> &'static str {
+    let (en, ko) = match rule {
+        Rule::Size => (
+            "The token is too long to read at all.",
+            "토큰이 너무 길어서 읽지 않습니다.",
+        ),
+        Rule::Structure => (
+            "It is not three Base64URL parts with a JSON header.",
+            "세 개의 Base64URL 조각과 JSON 헤더로 이루어져 있지 않습니다.",
+        ),
+        Rule::KeyInToken => (
+            "The header brings a key of its own (jwk, jku, x5u or x5c): never trusted.",
+            "헤더가 자기 키(jwk, jku, x5u, x5c)를 가져왔습니다. 이런 키는 절대 믿지 않습니다.",
+        ),
+        Rule::KeyId => (
+            "kid names no key the server has.",
+            "kid가 가리키는 키가 서버에 없습니다.",
+        ),
+        Rule::Algorithm => (
+            "The header's alg is not the one that key is pinned to.",
+            "헤더의 alg가 그 키에 고정된 알고리즘과 다릅니다.",
+        ),
+        Rule::Signature => (
+            "The signature does not match: that key did not sign this header and payload.",
+            "서명이 맞지 않습니다. 그 키가 이 헤더와 페이로드에 서명한 것이 아닙니다.",
+        ),
+        Rule::Issuer => ("iss is not this server.", "iss가 이 서버가 아닙니다."),
+        Rule::Audience => ("aud is not this service.", "aud가 이 서비스가 아닙니다."),
+        Rule::Claims => (
+            "A claim is missing or has the wrong type.",
+            "빠졌거나 형식이 틀린 클레임이 있습니다.",
+        ),
+        Rule::Type => (
+            "typ is not access: this is not an access token.",
+            "typ가 access가 아닙니다. 액세스 토큰이 아닙니다.",
+        ),
+        Rule::NotBefore => (
+            "nbf is in the future: the token is not valid yet.",
+            "nbf가 아직 오지 않았습니다. 토큰을 아직 쓸 수 없습니다.",
+        ),
+        Rule::Expiry => (
+            "exp has passed: the token has expired.",
+            "exp가 지났습니다. 토큰이 만료되었습니다.",
+        ),
+        Rule::Session => (
+            "No such session: sid names no session of this user.",
+            "그런 세션이 없습니다. sid가 이 사용자의 세션을 가리키지 않습니다.",
+        ),
+        Rule::SessionActive => (
+            "That session has ended (logged out, revoked) or is past its lifetime.",
+            "그 세션은 끝났습니다(로그아웃, 폐기). 또는 수명이 지났습니다.",
+        ),
+        Rule::Branch => (
+            "The token is from a dropped branch of the refresh-token lineage.",
+            "토큰이 리프레시 토큰 계보에서 폐기된 분기의 것입니다.",
+        ),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Ko => ko,
+    }
+}
+
+/// What a check or a step saw, in the page's language.
+pub fn describe_detail(lang: Lang, detail: &Detail) -> String {
+    let ko = lang == Lang::Ko;
+    match detail {
+        Detail::Value(value) => value.clone(),
+        Detail::Bytes(n) if ko => format!("{n}바이트"),
+        Detail::Bytes(n) => format!("{n} bytes"),
+        Detail::AlgMismatch { presented, pinned } if ko => {
+            format!("{presented}(으)로 왔고, 고정된 것은 {pinned}")
+        }
+        Detail::AlgMismatch { presented, pinned } => {
+            format!("{presented} presented, {pinned} pinned")
+        }
+        Detail::ExpiredAgo { kind, seconds } => {
+            let ago = lang.texts().span(*seconds);
+            match (ko, *kind) {
+                (true, "refresh") => format!("리프레시 토큰이 {ago} 전에 만료"),
+                (true, _) => format!("액세스 토큰이 {ago} 전에 만료"),
+                (false, kind) => format!("{kind} token expired {ago} ago"),
+            }
+        }
+        Detail::SecondsLeft(seconds) => {
+            let left = lang.texts().span(*seconds);
+            if ko {
+                format!("{left} 남음")
+            } else {
+                format!("{left} left")
+            }
+        }
+        Detail::NotBefore(nbf) if ko => format!("nbf {nbf}: 아직 오지 않은 시각"),
+        Detail::NotBefore(nbf) => format!("nbf {nbf}, still to come"),
+        Detail::Refused(rule) => describe_rule_failed(lang, *rule).to_owned(),
+        Detail::NeverIssued if ko => "이 세션이 발급한 적 없는 리프레시 토큰".to_owned(),
+        Detail::NeverIssued => "this session never issued that refresh token".to_owned(),
     }
 }

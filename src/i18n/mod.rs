@@ -5,10 +5,16 @@
 //! The language comes from `?lang=ko|en` (then remembered in a `lang` cookie), else from the
 //! cookie, else from the browser's `Accept-Language`, else English.
 
+pub mod api;
 mod describe;
+mod lesson;
 mod texts;
 
-pub use describe::{describe_attack, describe_event, describe_rule, describe_status};
+pub use describe::{
+    describe_attack, describe_detail, describe_event, describe_rule, describe_rule_failed,
+    describe_status,
+};
+pub use lesson::{StepText, describe_step, step_page};
 pub use texts::{EN, KO, Texts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,12 +116,30 @@ mod tests {
                 all.extend([title, explanation]);
             }
             all.extend(Rule::ALL.iter().map(|r| describe_rule(lang, *r)));
+            all.extend(Rule::ALL.iter().map(|r| describe_rule_failed(lang, *r)));
             all.extend((400..600).filter_map(|s| describe_status(lang, s)));
             for text in all {
                 assert!(!text.is_empty());
                 assert!(!text.contains(['<', '>', '&', '"']), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn spans_of_time_in_each_language() {
+        assert_eq!(EN.span(12), "12s");
+        assert_eq!(EN.span(250), "4m 10s");
+        assert_eq!(EN.span(86_400 + 3 * 3600 + 5), "1d 3h");
+        assert_eq!(KO.span(250), "4분 10초");
+        assert_eq!(KO.span(86_400 + 3 * 3600 + 5), "1일 3시간");
+        let ko = describe_detail(
+            Lang::Ko,
+            &crate::vocab::Detail::ExpiredAgo {
+                kind: "access",
+                seconds: 1,
+            },
+        );
+        assert_eq!(ko, "액세스 토큰이 1초 전에 만료");
     }
 
     #[test]

@@ -28,6 +28,11 @@ texts! {
         "English",
         "한국어",
     ),
+    // Day, hour, minute, second, as a span of time writes them (see `Texts::span`).
+    units: (
+        "d h m s",
+        "일 시간 분 초",
+    ),
     nav_userinfo: (
         "User info",
         "내 정보",
@@ -43,6 +48,206 @@ texts! {
     nav_how: (
         "How it works",
         "동작 원리",
+    ),
+    nav_lesson: (
+        "Lesson",
+        "실습",
+    ),
+    view_projector: (
+        "Projector view",
+        "발표용 화면",
+    ),
+    view_desk: (
+        "Desk view",
+        "일반 화면",
+    ),
+    own_account_button: (
+        "Try it with your own demo account",
+        "내 데모 계정으로 해 보기",
+    ),
+    own_account_hint: (
+        "One click: a fresh account of your own, logged in and kept. What you do to it touches nobody else.",
+        "한 번만 누르면 나만의 새 계정이 만들어지고, 로그인 상태가 유지됩니다. 그 계정으로 무엇을 해도 다른 사람에게는 영향이 없습니다.",
+    ),
+    own_account_title: (
+        "Your own demo account",
+        "내 데모 계정",
+    ),
+    own_account_intro: (
+        "This browser is logged in to it, with “Keep me logged in”, so every demo of the lesson works. To log in again later (after the logout step, say), use:",
+        "이 브라우저는 “로그인 상태 유지”로 이 계정에 로그인되어 있으므로 실습의 모든 실험을 할 수 있습니다. 나중에(예를 들어 로그아웃 단계 뒤에) 다시 로그인할 때는 다음을 쓰세요:",
+    ),
+    own_account_once: (
+        "Note them now: the password is shown this once. The account goes away by itself after",
+        "지금 적어 두세요. 비밀번호는 이번 한 번만 보입니다. 이 계정은 다음 시간 뒤에 저절로 사라집니다:",
+    ),
+    own_account_hours: (
+        " hours.",
+        "시간.",
+    ),
+    own_account_lesson: (
+        "Start the lesson",
+        "실습 시작하기",
+    ),
+    own_account_name: (
+        "A learner",
+        "실습생",
+    ),
+    shared_password: (
+        "kimcoding's password cannot be changed in demo mode: the whole class logs in with kimcoding / 1234. Make a demo account of your own on the login page to try a password change.",
+        "데모 모드에서는 kimcoding의 비밀번호를 바꿀 수 없습니다. 반 전체가 kimcoding / 1234로 로그인하기 때문입니다. 비밀번호 바꾸기를 해 보려면 로그인 페이지에서 내 데모 계정을 만드세요.",
+    ),
+    api_machine: (
+        "The machine-readable description, to generate a client from or hold the server to with a fuzzer:",
+        "기계가 읽는 명세입니다. 여기서 클라이언트를 생성하거나 퍼저로 서버가 명세대로 동작하는지 확인할 수 있습니다:",
+    ),
+    api_auth: (
+        "Authentication",
+        "인증",
+    ),
+    api_params: (
+        "Parameters",
+        "매개변수",
+    ),
+    api_request: (
+        "Request body",
+        "요청 본문",
+    ),
+    api_status: (
+        "Status",
+        "상태 코드",
+    ),
+    api_body: (
+        "Body",
+        "본문",
+    ),
+    api_headers: (
+        "Headers",
+        "헤더",
+    ),
+    api_schemas: (
+        "Schemas",
+        "스키마",
+    ),
+    api_field: (
+        "Field",
+        "필드",
+    ),
+    api_type: (
+        "Type",
+        "형식",
+    ),
+    api_required: (
+        "Required",
+        "필수",
+    ),
+    api_none: (
+        "none",
+        "없음",
+    ),
+    api_or: (
+        " or ",
+        " 또는 ",
+    ),
+    browser_on: (
+        "{browser} on {system}",
+        "{system}의 {browser}",
+    ),
+    notice_shared_account: (
+        "kimcoding is shared by the whole class: “Log out everywhere else” ended nobody's session, and only this browser's sessions are listed. Your own demo account (on the login page) is yours alone.",
+        "kimcoding은 반 전체가 함께 쓰는 계정입니다. “다른 곳에서 모두 로그아웃”으로 끝낸 세션은 없으며, 이 브라우저의 세션만 보입니다. 로그인 페이지의 내 데모 계정은 나만의 것입니다.",
+    ),
+    sessions_shared: (
+        "kimcoding is shared by the class: only this browser's sessions are shown here, and only they can be ended from here.",
+        "kimcoding은 반 전체가 함께 쓰는 계정이라 여기에는 이 브라우저의 세션만 보이고, 그 세션만 끝낼 수 있습니다.",
+    ),
+    ended_logout: (
+        "Ended: logged out",
+        "끝남: 로그아웃",
+    ),
+    ended_revoked: (
+        "Ended from another browser or device",
+        "끝남: 다른 브라우저나 기기에서 끝냄",
+    ),
+    ended_password: (
+        "Ended: the password was changed",
+        "끝남: 비밀번호 변경",
+    ),
+    ended_theft: (
+        "Ended: theft detected (a replaced refresh token came back)",
+        "끝남: 도난 적발(교체된 리프레시 토큰이 다시 옴)",
+    ),
+    ended_reset: (
+        "Ended: the class was reset",
+        "끝남: 수업 초기화",
+    ),
+    ended_expired: (
+        "Ended: past its lifetime",
+        "끝남: 수명 만료",
+    ),
+    theft_title: (
+        "Theft caught: the session was ended",
+        "도난 적발: 세션을 끝냈습니다",
+    ),
+    theft_intro: (
+        "Your browser presented a refresh token that had already been replaced: only a copy could still have it. The server does not know which of the two holders is the thief, so it ended the whole session, for both of you. You simply log in again; the thief cannot.",
+        "브라우저가 이미 교체된 리프레시 토큰을 보냈습니다. 그 토큰을 아직 가진 것은 복사본뿐입니다. 서버는 두 사람 중 누가 도둑인지 모르므로 세션 전체를 끝냈습니다. 둘 다 막힌 것입니다. 나는 다시 로그인하면 되지만 도둑은 그럴 수 없습니다.",
+    ),
+    theft_token_title: (
+        "The token that came back",
+        "다시 온 토큰",
+    ),
+    theft_token: (
+        "The refresh token presented, by the first characters of its jti:",
+        "보낸 리프레시 토큰(jti 앞부분):",
+    ),
+    theft_why: (
+        "In the drawing below it sits on the session's line, already replaced by its child (which the thief used first). The session's lineage stays on the Sessions page, marked ended, for the rest of the lesson.",
+        "아래 그림의 계보에서 그 토큰을 찾아보세요. 이미 자식 토큰(도둑이 먼저 쓴 것)으로 교체된 토큰입니다. 끝난 이 세션과 계보는 실습이 끝날 때까지 세션 페이지에 남아 있습니다.",
+    ),
+    theft_login_again: (
+        "Log in again",
+        "다시 로그인",
+    ),
+    lesson_title: (
+        "The lesson, step by step",
+        "단계별 실습",
+    ),
+    lesson_intro: (
+        "Walk these steps in order. The server marks each one done from what your own session really did: nobody else's clicks count, and reloading this page shows where you are.",
+        "순서대로 따라 해 보세요. 서버는 내 세션이 실제로 한 일을 보고 단계마다 완료 표시를 합니다. 다른 사람의 클릭은 세지 않으며, 이 페이지를 새로 고치면 어디까지 왔는지 보입니다.",
+    ),
+    lesson_done: (
+        "Done",
+        "완료",
+    ),
+    lesson_todo: (
+        "To do",
+        "할 일",
+    ),
+    lesson_go: (
+        "Go there",
+        "하러 가기",
+    ),
+    lesson_what: (
+        "Do:",
+        "할 일:",
+    ),
+    lesson_look: (
+        "Look for:",
+        "살펴볼 것:",
+    ),
+    lesson_why: (
+        "Why:",
+        "왜:",
+    ),
+    lesson_back: (
+        "Back to the lesson",
+        "실습으로 돌아가기",
+    ),
+    lesson_progress: (
+        "steps done of",
+        "단계 완료, 전체",
     ),
     nav_api: (
         "API",
@@ -119,6 +324,22 @@ texts! {
         "Please log in to see that page.",
         "그 페이지를 보려면 로그인해 주세요.",
     ),
+    notice_ended_elsewhere: (
+        "This session was ended from another browser or device (on its Sessions page). Log in again to start a new one.",
+        "다른 브라우저나 기기에서(세션 페이지에서) 이 세션을 끝냈습니다. 새로 시작하려면 다시 로그인해 주세요.",
+    ),
+    notice_ended_password: (
+        "The password of this account was changed, which ended every other session, this one too. Log in with the new password.",
+        "이 계정의 비밀번호가 바뀌어서 다른 세션이 모두 끝났고, 이 세션도 끝났습니다. 새 비밀번호로 로그인해 주세요.",
+    ),
+    notice_access_expired: (
+        "Your access token expired. Without “keep me logged in” there is no refresh token to renew it, so the server asks you to log in again.",
+        "액세스 토큰이 만료되었습니다. “로그인 상태 유지”를 고르지 않아 새로 받을 리프레시 토큰이 없으므로 다시 로그인해야 합니다.",
+    ),
+    notice_class_reset: (
+        "The teacher reset the class: every session ended and the demo accounts are gone. Log in again (kimcoding / 1234, or a new account of your own).",
+        "선생님이 수업을 초기화했습니다. 모든 세션이 끝났고 데모 계정도 지워졌습니다. 다시 로그인해 주세요(kimcoding / 1234, 또는 새 내 계정).",
+    ),
     notice_signed_up: (
         "Welcome! Your account was created.",
         "환영합니다! 계정이 만들어졌습니다.",
@@ -160,8 +381,8 @@ texts! {
         "이 페이지를 만든 요청에 대해 서버가 밟은 단계를 순서대로 보여 줍니다.",
     ),
     sent_by: (
-        "Access token sent by",
-        "액세스 토큰 전달 방식:",
+        "The access token came in",
+        "액세스 토큰이 온 곳:",
     ),
     session_kept: (
         "Session kept (“keep me logged in”).",
@@ -385,6 +606,10 @@ texts! {
         "Our claim: the server-side session this token belongs to. Logout ends it, and the token with it.",
         "우리가 정한 클레임: 이 토큰이 속한 서버 쪽 세션. 로그아웃하면 세션과 함께 토큰도 끝납니다.",
     ),
+    explain_rjti: (
+        "Our claim, in a kept session's access token: the jti of the refresh token issued with it. It places this access token in the session's refresh-token lineage: an access token whose refresh token was replaced still works until it expires, one from a branch the session dropped is refused as theft.",
+        "우리가 정한 클레임으로, 로그인 상태 유지 세션의 액세스 토큰에 들어갑니다. 함께 발급된 리프레시 토큰의 jti입니다. 이 값으로 액세스 토큰이 세션의 리프레시 토큰 계보 어디에 있는지 압니다. 짝 리프레시 토큰이 교체된 액세스 토큰은 만료될 때까지 통하지만, 세션이 이미 폐기한 분기의 것은 도난으로 보고 거부합니다.",
+    ),
     explain_typ: (
         "Our claim: access or refresh. One is never accepted where the other is expected.",
         "우리가 정한 클레임: access 또는 refresh. 서로의 자리에서는 절대 받아들여지지 않습니다.",
@@ -419,7 +644,19 @@ texts! {
     ),
     demo_replay_hint: (
         "Replay: a thief refreshes with a copy of your refresh token and uses the child it gets, so the child becomes current and your token retires. Your browser then presents its retired token: a token from a branch the session has left, so the server ends the whole session.",
-        "재사용: 도둑이 복사한 리프레시 토큰으로 갱신하고 받은 자식 토큰을 사용하면 그 자식이 현재 토큰이 되고 내 토큰은 은퇴합니다. 그 뒤 브라우저가 은퇴한 토큰을 내밀면, 세션이 떠난 갈래의 토큰이므로 서버는 세션 전체를 끝냅니다.",
+        "재사용: 도둑이 복사한 리프레시 토큰으로 갱신하고 받은 자식 토큰을 사용하면 그 자식이 현재 토큰이 되고 내 토큰은 교체됩니다. 그 뒤 브라우저가 교체된 토큰을 내밀면, 세션이 이미 지나온 토큰이 다시 온 것이므로 서버는 세션 전체를 끝냅니다.",
+    ),
+    demo_needs_kept: (
+        "Forgetting, losing and replaying a refresh token need one: this session was started without “Keep me logged in”, so it has none. Log out and log in again with it ticked (or make a demo account of your own) to try them.",
+        "리프레시 토큰을 잊어버리고, 응답을 잃어버리고, 재사용하는 실험에는 리프레시 토큰이 필요합니다. 이 세션은 “로그인 상태 유지” 없이 시작해서 토큰이 없습니다. 로그아웃한 뒤 그것을 켜고 다시 로그인하면(또는 내 데모 계정을 만들면) 해 볼 수 있습니다.",
+    ),
+    via_cookie: (
+        "the access_jwt cookie",
+        "access_jwt 쿠키",
+    ),
+    via_bearer: (
+        "an Authorization: Bearer header",
+        "Authorization: Bearer 헤더",
     ),
     demo_lose: (
         "Lose a refresh answer",
@@ -435,7 +672,7 @@ texts! {
     ),
     lineage_hint: (
         "Each circle is a refresh token this session has had, oldest on the left (the first characters of its ID and when it was issued; never the token). A new one starts pending and becomes current only when your browser uses it; then its parent retires. A pending one that never arrived is dropped when its parent comes back.",
-        "원 하나가 이 세션이 가졌던 리프레시 토큰 하나이며, 왼쪽이 가장 오래된 것입니다(토큰이 아니라 ID 앞부분과 발급 시각만 보여 줍니다). 새 토큰은 대기 상태로 시작해 브라우저가 사용해야 현재 토큰이 되고, 그때 부모 토큰은 은퇴합니다. 도착하지 못한 대기 토큰은 부모가 다시 오면 버려집니다.",
+        "원 하나가 이 세션이 가졌던 리프레시 토큰 하나이며, 왼쪽이 가장 오래된 것입니다(토큰이 아니라 ID 앞부분과 발급 시각만 보여 줍니다). 새 토큰은 대기 상태로 시작해 브라우저가 사용해야 현재 토큰이 되고, 그때 부모 토큰은 교체됩니다. 도착하지 못한 대기 토큰은 부모가 다시 오면 폐기됩니다.",
     ),
     state_current: (
         "current",
@@ -447,11 +684,11 @@ texts! {
     ),
     state_retired: (
         "retired",
-        "은퇴",
+        "교체됨",
     ),
     state_dropped: (
         "dropped",
-        "버려짐",
+        "폐기됨",
     ),
     state_issued: (
         "issued",
@@ -649,6 +886,10 @@ texts! {
         "The app refused it: you are still logged in",
         "앱이 거부했습니다. 여전히 로그인되어 있습니다",
     ),
+    cs_post_refused_anon: (
+        "The app refused it (and you were not logged in, so there was nothing to log out of)",
+        "앱이 거부했습니다(게다가 로그인하지 않은 상태라 로그아웃될 것도 없었습니다)",
+    ),
     cs_post_done: (
         "The app accepted it. It should never have.",
         "앱이 받아들였습니다. 절대 그래서는 안 됩니다.",
@@ -689,9 +930,21 @@ texts! {
         "Stopped by",
         "막은 방어",
     ),
+    cs_col_time: (
+        "When",
+        "시각",
+    ),
+    cs_no_visit: (
+        "This page was not opened from the app's link, so the app cannot tell your attempts from anyone else's, and shows none. Open it from the app's User info page.",
+        "이 페이지를 앱의 링크로 열지 않아서 앱은 내 시도를 다른 사람의 것과 구별할 수 없으므로 아무것도 보여 주지 않습니다. 앱의 내 정보 페이지에서 열어 주세요.",
+    ),
+    cs_logged_out: (
+        "You were not logged in to the app when this page tried: there was nothing to steal. Log in there, then open this page again from its link.",
+        "이 페이지가 시도할 때 앱에 로그인되어 있지 않았습니다. 훔칠 것이 없었던 셈입니다. 앱에 로그인한 뒤 링크로 이 페이지를 다시 열어 보세요.",
+    ),
     cs_back: (
-        "Back to the app: you are still logged in",
-        "앱으로 돌아가기: 여전히 로그인되어 있습니다",
+        "Back to the app",
+        "앱으로 돌아가기",
     ),
     cs_link: (
         "Open a page of another site that tries to attack this one",
@@ -824,6 +1077,26 @@ texts! {
 }
 
 impl Texts {
+    /// A span of time, its two largest units: `1d 0h`, `5m 3s` (`1일 0시간`, `5분 3초`).
+    pub fn span(&self, secs: i64) -> String {
+        let mut units = self.units.split(' ');
+        let mut unit = || units.next().unwrap_or_default();
+        let (d, h, m, s) = (unit(), unit(), unit(), unit());
+        let secs = secs.max(0);
+        let (days, hours, minutes, seconds) = (
+            secs / 86_400,
+            secs % 86_400 / 3600,
+            secs % 3600 / 60,
+            secs % 60,
+        );
+        match (days, hours, minutes) {
+            (0, 0, 0) => format!("{seconds}{s}"),
+            (0, 0, _) => format!("{minutes}{m} {seconds}{s}"),
+            (0, _, _) => format!("{hours}{h} {minutes}{m}"),
+            _ => format!("{days}{d} {hours}{h}"),
+        }
+    }
+
     /// "Too many failed attempts. Try again in N seconds.", in this language.
     pub fn retry_in(&self, secs: u64) -> String {
         format!("{} {secs} {}.", self.too_many_attempts, self.seconds)

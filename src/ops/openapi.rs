@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::probes;
 use crate::error::AppError;
+use crate::i18n::{self, Lang, Texts};
 use crate::web::chrome::{Chrome, chrome, render};
 use crate::web::{keys, login, logout, password, sessions, signup, userinfo};
 
@@ -136,6 +137,34 @@ fn text(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
+/// A description of the document as the page shows it: in the page's language (the Korean is
+/// `i18n::api`), its inline Markdown (code, emphasis, links) made HTML. Any raw HTML in it is
+/// shown as text, never passed through.
+fn prose(lang: Lang, value: &Value) -> String {
+    let english = value.as_str().unwrap_or_default();
+    let shown = match lang {
+        Lang::Ko => i18n::api::korean(english).unwrap_or(english),
+        Lang::En => english,
+    };
+    let events = pulldown_cmark::Parser::new(shown).map(|event| match event {
+        pulldown_cmark::Event::Html(raw) | pulldown_cmark::Event::InlineHtml(raw) => {
+            pulldown_cmark::Event::Text(raw)
+        }
+        other => other,
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    // One paragraph: its text, without the <p> the page's own element already is.
+    let html = html.trim();
+    match html
+        .strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+    {
+        Some(inner) if !inner.contains("<p>") => inner.to_owned(),
+        _ => html.to_owned(),
+    }
+}
+
 /// A schema's type as people read it: `string`, `integer (int64)`, `User`, `array of Session`.
 fn kind(schema: &Value) -> String {
     if let Some(reference) = schema["$ref"].as_str() {
@@ -147,11 +176,11 @@ fn kind(schema: &Value) -> String {
             .iter()
             .filter_map(Value::as_str)
             .collect::<Vec<_>>()
-            .join(" or "),
+            .join(" | "),
         _ => "any".to_owned(),
     };
     if base == "array" {
-        return format!("array of {}", kind(&schema["items"]));
+        return format!("[{}]", kind(&schema["items"]));
     }
     match schema["format"].as_str() {
         Some(format) => format!("{base} ({format})"),
@@ -175,7 +204,7 @@ fn content_summary(content: &Value) -> String {
         .unwrap_or_default()
 }
 
-fn operations(doc: &Value) -> Vec<OperationView> {
+fn operations(doc: &Value, lang: Lang) -> Vec<OperationView> {
     let Some(paths) = doc["paths"].as_object() else {
         return Vec::new();
     };
@@ -185,30 +214,30 @@ fn operations(doc: &Value) -> Vec<OperationView> {
         .flat_map(|(path, methods)| {
             methods
                 .iter()
-                .map(move |(method, op)| operation(path, method, op))
+                .map(move |(method, op)| operation(path, method, op, lang))
         })
         .collect()
 }
 
 /// One operation of the document, for the page.
-fn operation(path: &str, method: &str, op: &Value) -> OperationView {
+fn operation(path: &str, method: &str, op: &Value, lang: Lang) -> OperationView {
     OperationView {
         anchor: format!("{method}-{}", path.replace(['/', '{', '}', '.'], "-")),
         method: method.to_ascii_uppercase(),
         path: path.to_owned(),
-        summary: text(&op["summary"]),
-        description: text(&op["description"]),
-        auth: security(&op["security"]),
+        summary: prose(lang, &op["summary"]),
+        description: prose(lang, &op["description"]),
+        auth: security(lang.texts(), &op["security"]),
         request: content_summary(&op["requestBody"]["content"]),
-        params: parameters(&op["parameters"]),
-        responses: responses(&op["responses"]),
+        params: parameters(&op["parameters"], lang),
+        responses: responses(&op["responses"], lang),
     }
 }
 
 /// How an operation may be authenticated: `access_jwt or bearer`, `none`.
-fn security(ways: &Value) -> String {
+fn security(t: &Texts, ways: &Value) -> String {
     let Some(ways) = ways.as_array() else {
-        return "none".to_owned();
+        return t.api_none.to_owned();
     };
     ways.iter()
         .map(|w| {
@@ -217,26 +246,26 @@ fn security(ways: &Value) -> String {
                 .map(|m| m.keys().map(String::as_str).collect())
                 .unwrap_or_default();
             if names.is_empty() {
-                "none".to_owned()
+                t.api_none.to_owned()
             } else {
                 names.join(" + ")
             }
         })
         .collect::<Vec<_>>()
-        .join(" or ")
+        .join(t.api_or)
 }
 
-fn parameters(params: &Value) -> String {
+fn parameters(params: &Value, lang: Lang) -> String {
     params
         .as_array()
         .map(|ps| {
             ps.iter()
                 .map(|p| {
                     format!(
-                        "{} ({}): {}",
-                        text(&p["name"]),
-                        text(&p["in"]),
-                        text(&p["description"])
+                        "<code>{}</code> ({}): {}",
+                        askama_escape(&text(&p["name"])),
+                        askama_escape(&text(&p["in"])),
+                        prose(lang, &p["description"])
                     )
                 })
                 .collect::<Vec<_>>()
@@ -245,14 +274,22 @@ fn parameters(params: &Value) -> String {
         .unwrap_or_default()
 }
 
-fn responses(responses: &Value) -> Vec<ResponseView> {
+/// Text made safe to put in a page as it is.
+fn askama_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn responses(responses: &Value, lang: Lang) -> Vec<ResponseView> {
     responses
         .as_object()
         .map(|rs| {
             rs.iter()
                 .map(|(status, r)| ResponseView {
                     status: status.clone(),
-                    description: text(&r["description"]),
+                    description: prose(lang, &r["description"]),
                     content: content_summary(&r["content"]),
                     headers: r["headers"]
                         .as_object()
@@ -264,7 +301,7 @@ fn responses(responses: &Value) -> Vec<ResponseView> {
         .unwrap_or_default()
 }
 
-fn schemas(doc: &Value) -> Vec<SchemaView> {
+fn schemas(doc: &Value, lang: Lang) -> Vec<SchemaView> {
     let Some(all) = doc["components"]["schemas"].as_object() else {
         return Vec::new();
     };
@@ -283,29 +320,31 @@ fn schemas(doc: &Value) -> Vec<SchemaView> {
                             name: field.clone(),
                             kind: kind(s),
                             required: required.contains(&field.as_str()),
-                            description: text(&s["description"]),
+                            description: prose(lang, &s["description"]),
                         })
                         .collect()
                 })
                 .unwrap_or_default();
             SchemaView {
                 name: name.clone(),
-                description: text(&schema["description"]),
+                description: prose(lang, &schema["description"]),
                 fields,
             }
         })
         .collect()
 }
 
-/// `GET /api`: the reference page.
+/// `GET /api`: the reference page, in the page's language.
 pub async fn reference(req: HttpRequest) -> Result<HttpResponse, AppError> {
     let doc: Value = serde_json::from_str(&DOCUMENT).map_err(AppError::internal)?;
+    let chrome = chrome(&req, false, "api");
+    let lang = chrome.lang;
     let page = ApiPage {
-        chrome: chrome(&req, false, "api"),
+        chrome,
         title: text(&doc["info"]["title"]),
-        description: text(&doc["info"]["description"]),
-        operations: operations(&doc),
-        schemas: schemas(&doc),
+        description: prose(lang, &doc["info"]["description"]),
+        operations: operations(&doc, lang),
+        schemas: schemas(&doc, lang),
     };
     render(StatusCode::OK, &page)
 }
@@ -341,7 +380,50 @@ mod tests {
             kind(
                 &serde_json::json!({"type": "array", "items": {"$ref": "#/components/schemas/Session"}})
             ),
-            "array of Session"
+            "[Session]"
+        );
+    }
+
+    /// Every summary and description of the document, wherever it is.
+    fn prose_of(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    match (key.as_str(), v) {
+                        ("summary" | "description", Value::String(s)) => out.push(s.clone()),
+                        _ => prose_of(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| prose_of(v, out)),
+            _ => {}
+        }
+    }
+
+    /// The Korean reference page has every sentence of the English one: a new description
+    /// without its Korean fails here.
+    #[test]
+    fn every_description_has_its_korean() {
+        let doc: Value = serde_json::from_str(&DOCUMENT).unwrap();
+        let mut all = Vec::new();
+        prose_of(&doc, &mut all);
+        assert!(all.len() > 50, "{}", all.len());
+        let missing: Vec<&String> = all
+            .iter()
+            .filter(|s| crate::i18n::api::korean(s).is_none())
+            .collect();
+        assert!(missing.is_empty(), "no Korean for: {missing:#?}");
+    }
+
+    #[test]
+    fn markdown_becomes_html_and_raw_html_stays_text() {
+        let shown = prose(
+            Lang::En,
+            &Value::from("Sets `access_jwt`, **always**. <b>x</b>"),
+        );
+        assert_eq!(
+            shown,
+            "Sets <code>access_jwt</code>, <strong>always</strong>. &lt;b&gt;x&lt;/b&gt;"
         );
     }
 }

@@ -36,6 +36,11 @@ const SQLITE: Files = &[
         "prune indexes",
         include_str!("../../migrations/sqlite/0004_prune_indexes.sql"),
     ),
+    (
+        5,
+        "class",
+        include_str!("../../migrations/sqlite/0005_class.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -48,6 +53,11 @@ const POSTGRES: Files = &[
         2,
         "prune indexes",
         include_str!("../../migrations/postgres/0002_prune_indexes.sql"),
+    ),
+    (
+        3,
+        "class",
+        include_str!("../../migrations/postgres/0003_class.sql"),
     ),
 ];
 

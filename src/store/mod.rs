@@ -11,6 +11,7 @@
 //! `crate::error`, so the store and the error type share one rule.
 
 pub mod backend;
+pub mod class;
 pub mod invalidation;
 pub mod listener;
 pub mod lockouts;

@@ -27,6 +27,8 @@ pub struct NewUser<'a> {
     pub position: &'a str,
     pub location: &'a str,
     pub bio: &'a str,
+    /// A learner's own demo account: when it goes (Unix seconds). `None` for any other.
+    pub expires_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -37,13 +39,20 @@ struct Credentials {
 }
 
 /// The user and their password hash, for logging in.
-pub async fn find_with_hash(db: &Db, user_id: &str) -> Result<Option<(User, String)>, sqlx::Error> {
+/// The account `user_id` and its password hash, unless it does not exist or (a learner's own
+/// demo account) has expired by `now`, though not yet swept.
+pub async fn find_with_hash(
+    db: &Db,
+    user_id: &str,
+    now: i64,
+) -> Result<Option<(User, String)>, sqlx::Error> {
     let row: Option<Credentials> = on_db!(db, pool => {
         sqlx::query_as(
             "SELECT id, user_id, email, name, position, location, bio, password_hash \
-             FROM users WHERE user_id = $1",
+             FROM users WHERE user_id = $1 AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(user_id)
+        .bind(now)
         .fetch_optional(pool)
         .await?
     });
@@ -63,8 +72,9 @@ pub async fn find_hash_by_pk(db: &Db, id: i64) -> Result<Option<String>, sqlx::E
 pub async fn insert(db: &Db, new: &NewUser<'_>, now: i64) -> Result<Option<User>, sqlx::Error> {
     on_db!(db, pool => {
         sqlx::query_as(
-            "INSERT INTO users (user_id, password_hash, email, name, position, location, bio, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id) DO NOTHING \
+            "INSERT INTO users (user_id, password_hash, email, name, position, location, bio, \
+             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (user_id) DO NOTHING \
              RETURNING id, user_id, email, name, position, location, bio",
         )
         .bind(new.user_id)
@@ -75,6 +85,7 @@ pub async fn insert(db: &Db, new: &NewUser<'_>, now: i64) -> Result<Option<User>
         .bind(new.location)
         .bind(new.bio)
         .bind(now)
+        .bind(new.expires_at)
         .fetch_optional(pool)
         .await
     })

@@ -16,9 +16,12 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseErr
 use super::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE, Renewed};
 use super::negotiate::wants_html;
 use super::state::AppState;
-use crate::auth::flow::{self, FlowEvent, Identity, Verdict};
+use crate::auth::flow::{self, FlowEvent, Identity, Rejection, Verdict};
 use crate::auth::session::NewCookie;
 use crate::error::{AppError, NOT_AUTHORIZED};
+use crate::store::sessions::EndCause;
+use crate::vocab::Event;
+use crate::web::teach::{self, class, theft};
 
 /// Marks a request whose access-log line will be written (see `ops::observe`): only then does
 /// the guard note who the request was for, so a server with that log off pays nothing for it.
@@ -70,15 +73,25 @@ fn to_cookie(name: &'static str, new: NewCookie) -> Cookie<'static> {
     }
 }
 
-/// The answer to a request that must log in (again).
-/// `theft` picks the login page's notice: the session was ended for safety.
-pub fn rejection(req: &HttpRequest, clear_cookies: bool, theft: bool) -> HttpResponse {
+/// The login page's notice for why a request must log in again (`/login?notice=`).
+pub fn notice_for(why: Rejection) -> &'static str {
+    match why {
+        Rejection::Theft | Rejection::Ended(EndCause::Reuse) => "reuse-detected",
+        Rejection::Ended(EndCause::Logout) => "logged-out",
+        Rejection::Ended(EndCause::Revoke | EndCause::RevokeOthers) => "ended-elsewhere",
+        Rejection::Ended(EndCause::PasswordChange) => "ended-password",
+        Rejection::Ended(EndCause::Reset) => "class-reset",
+        Rejection::AccessExpired => "access-expired",
+        Rejection::Expired => "expired",
+        Rejection::LoginRequired => "login-required",
+    }
+}
+
+/// The answer to a request that must log in (again): browsers go to the login page, which
+/// says why.
+pub fn rejection(req: &HttpRequest, clear_cookies: bool, why: Rejection) -> HttpResponse {
     let mut response = if wants_html(req) {
-        let notice = match (theft, clear_cookies) {
-            (true, _) => "reuse-detected",
-            (false, true) => "expired",
-            (false, false) => "login-required",
-        };
+        let notice = notice_for(why);
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/login?notice={notice}")))
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -92,6 +105,32 @@ pub fn rejection(req: &HttpRequest, clear_cookies: bool, theft: bool) -> HttpRes
         }
     }
     response
+}
+
+/// Demo mode: the lesson's steps this request's timeline shows done, and a theft's evidence
+/// (then the page the browser should see it on).
+fn demo_notes(
+    state: &AppState,
+    req: &HttpRequest,
+    resolution: &flow::Resolution,
+    access: &Option<String>,
+    refresh: &Option<String>,
+) -> Option<&'static str> {
+    let class = teach::class_of(state)?;
+    let events: Vec<Event> = resolution.events.iter().map(|e| e.name).collect();
+    let learner = class::learner(req);
+    let sid = match &resolution.verdict {
+        Verdict::Authenticated(identity) => Some(identity.session().id.as_str()),
+        Verdict::Rejected { .. } => None,
+    };
+    class.saw(learner.as_deref(), sid, &events);
+    match &resolution.verdict {
+        Verdict::Rejected {
+            why: Rejection::Theft,
+            ..
+        } => theft::noticed(state, req, &events, access.as_deref(), refresh.as_deref()),
+        _ => None,
+    }
 }
 
 impl FromRequest for Authenticated {
@@ -109,6 +148,7 @@ impl FromRequest for Authenticated {
             let resolution =
                 flow::resolve(state.auth(), access.as_deref(), refresh.as_deref()).await?;
             state.metrics.flow(resolution.events.iter().map(|e| e.name));
+            let theft_page = demo_notes(&state, &req, &resolution, &access, &refresh);
             match resolution.verdict {
                 Verdict::Authenticated(identity) => {
                     if req.extensions().contains::<LogIdentity>() {
@@ -138,14 +178,18 @@ impl FromRequest for Authenticated {
                         refresh_token,
                     })
                 }
-                Verdict::Rejected {
-                    clear_cookies,
-                    theft,
-                } => Err(actix_web::error::InternalError::from_response(
-                    NOT_AUTHORIZED,
-                    rejection(&req, clear_cookies, theft),
-                )
-                .into()),
+                Verdict::Rejected { clear_cookies, why } => {
+                    let mut answer = rejection(&req, clear_cookies, why);
+                    if let Some(page) = theft_page.filter(|_| wants_html(&req)) {
+                        answer
+                            .headers_mut()
+                            .insert(header::LOCATION, header::HeaderValue::from_static(page));
+                    }
+                    Err(
+                        actix_web::error::InternalError::from_response(NOT_AUTHORIZED, answer)
+                            .into(),
+                    )
+                }
             }
         })
     }

@@ -19,7 +19,9 @@ use crate::error::{AppError, ErrorBody};
 use crate::i18n::Texts;
 use crate::metrics::LoginOutcome;
 use crate::store::users::User;
+use crate::vocab::LessonStep;
 use crate::web::cookies;
+use crate::web::teach::{self, class};
 
 pub fn configure(routes: &mut Routes) {
     routes.add("/login", |r| {
@@ -32,10 +34,14 @@ pub fn configure(routes: &mut Routes) {
 pub struct LoginPage {
     pub chrome: Chrome,
     pub notice: Option<&'static str>,
+    /// The notice says something went wrong (a theft, a session ended elsewhere): a warning.
+    pub warning: bool,
     pub error: Option<String>,
     pub user_id: String,
     pub keep: bool,
     pub demo_users: bool,
+    /// Demo mode: the form that makes a learner's own account.
+    pub demo_mode: bool,
 }
 
 #[derive(Deserialize)]
@@ -48,7 +54,10 @@ fn notice_text(t: &'static Texts, code: &str) -> Option<&'static str> {
         "logged-out" => Some(t.notice_logged_out),
         "expired" => Some(t.notice_expired),
         "login-required" => Some(t.notice_login_required),
-        "password-changed" => Some(t.notice_password_changed),
+        "ended-password" => Some(t.notice_ended_password),
+        "ended-elsewhere" => Some(t.notice_ended_elsewhere),
+        "access-expired" => Some(t.notice_access_expired),
+        "class-reset" => Some(t.notice_class_reset),
         "reuse-detected" => Some(t.notice_reuse),
         "signed-up" => Some(t.notice_signed_up),
         _ => None,
@@ -61,16 +70,16 @@ pub async fn form(
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
     let chrome = chrome(&req, false, "login");
+    let code = query.notice.as_deref().unwrap_or_default();
     let page = LoginPage {
-        notice: query
-            .notice
-            .as_deref()
-            .and_then(|n| notice_text(chrome.t, n)),
+        notice: notice_text(chrome.t, code),
+        warning: !matches!(code, "logged-out" | "signed-up" | "login-required"),
         chrome,
         error: None,
         user_id: String::new(),
         keep: false,
         demo_users: state.config.demo.users,
+        demo_mode: state.config.demo.mode,
     };
     render(StatusCode::OK, &page)
 }
@@ -215,10 +224,12 @@ impl Attempt {
         let page = LoginPage {
             chrome: chrome(req, false, "login"),
             notice: None,
+            warning: false,
             error: Some(error),
             user_id: self.user_id.clone(),
             keep: self.keep,
             demo_users: state.config.demo.users,
+            demo_mode: state.config.demo.mode,
         };
         render(status, &page)
     }
@@ -247,7 +258,8 @@ impl Attempt {
     }
 }
 
-/// Starts a session for `user`, remembering the browser it came from (for `/sessions`).
+/// Starts a session for `user`, remembering the browser it came from (for `/sessions`), and in
+/// demo mode which learner's browser it is (a kept session is the lesson's first step).
 pub async fn start_session(
     req: &HttpRequest,
     state: &AppState,
@@ -259,7 +271,14 @@ pub async fn start_session(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    session::start(state.auth(), user, keep, user_agent).await
+    let started = session::start(state.auth(), user, keep, user_agent).await?;
+    if let (Some(class), Some(learner)) = (teach::class_of(state), class::learner(req)) {
+        class.started(&learner, &started.session.id);
+        if keep {
+            class.done(&learner, LessonStep::Login);
+        }
+    }
+    Ok(started)
 }
 
 /// Writes the cookies of a fresh login: access always, refresh only for "keep me logged in".

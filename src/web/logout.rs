@@ -5,12 +5,26 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::routes::Routes;
 use super::state::AppState;
-use super::{cookies, guard, negotiate};
+use super::teach::{self, class};
+use super::{chrome, cookies, guard, negotiate};
 use crate::auth::session;
 use crate::error::{AppError, ErrorBody};
+use crate::vocab::LessonStep;
 
 pub fn configure(routes: &mut Routes) {
     routes.add("/logout", |r| r.route(web::post().to(submit)));
+}
+
+/// Where a browser goes after logging out: the login page, in the language it had (the
+/// answer's `Clear-Site-Data` drops the `lang` cookie with the others), and in demo mode with
+/// its learner id (which would go too, and with it the lesson's progress).
+fn after_logout(state: &AppState, req: &HttpRequest) -> String {
+    let lang = chrome::lang(req).code();
+    let learner = teach::class_of(state)
+        .and(class::learner(req))
+        .map(|id| format!("&learner={id}"))
+        .unwrap_or_default();
+    format!("/login?notice=logged-out&lang={lang}{learner}")
 }
 
 /// Logs out: ends the session on the server (its tokens are refused from now on, everywhere),
@@ -32,9 +46,10 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let (access, refresh, _) = guard::presented_tokens(&req);
     session::end(state.auth(), access.as_deref(), refresh.as_deref()).await?;
+    teach::step_done(&state, &req, LessonStep::Logout);
     let mut response = if negotiate::wants_html(&req) {
         HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login?notice=logged-out"))
+            .insert_header((header::LOCATION, after_logout(&state, &req)))
             .finish()
     } else {
         // 205 Reset Content: the course's contract; it carries no body.

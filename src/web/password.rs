@@ -59,7 +59,8 @@ struct PasswordChanged {
 
 pub async fn form(
     req: HttpRequest,
-    _auth: Authenticated,
+    state: web::Data<AppState>,
+    auth: Authenticated,
     query: web::Query<PasswordQuery>,
 ) -> Result<HttpResponse, AppError> {
     let chrome = chrome(&req, true, "password");
@@ -67,10 +68,12 @@ pub async fn form(
         Some("changed") => Some(chrome.t.notice_password_changed),
         _ => None,
     };
+    // Said before anyone types: on the shared demo account a change is refused.
+    let shared = state.config.demo.shared_account() == Some(auth.identity.user().user_id.as_str());
     let page = PasswordPage {
+        error: shared.then(|| chrome.t.shared_password.to_owned()),
         chrome,
         notice,
-        error: None,
     };
     render(StatusCode::OK, &page)
 }
@@ -84,7 +87,7 @@ pub async fn form(
         (status = 400, description = "Broken JSON, a missing or unknown field, or a new password the rules refuse.", body = ErrorBody),
         (status = 401, description = "No valid token, or its session has ended: log in again. Stale cookies are cleared.",
             body = String, content_type = "text/plain", example = "Not Authorized"),
-        (status = 403, description = "The current password is wrong (or the request is cross-site).", body = ErrorBody),
+        (status = 403, description = "The current password is wrong, the account is demo mode's shared kimcoding (its password stays 1234), or the request is cross-site.", body = ErrorBody),
         (status = 413, description = "The body is over 16 KiB.", body = ErrorBody),
         (status = 415, description = "Not JSON (or a form).", body = ErrorBody),
         (status = 429, description = "Too many wrong current passwords.", body = ErrorBody,
@@ -107,6 +110,11 @@ pub async fn submit(
         from_form,
     };
     let user = auth.identity.user();
+    if state.config.demo.shared_account() == Some(user.user_id.as_str()) {
+        // A new password would lock the rest of the class out of the shared account.
+        let message = refuse.texts().shared_password.to_owned();
+        return refuse.with(StatusCode::FORBIDDEN, message);
+    }
     let current = SecretString::from(change.current_password);
     let checked = state
         .credentials()

@@ -63,6 +63,7 @@ impl AppState {
             db: &self.db,
             passwords: &self.passwords,
             throttle: &self.throttle,
+            shared_account: self.config.demo.shared_account(),
         }
     }
 }

@@ -175,6 +175,7 @@ async fn seeded_sessions(app: &TestApp, how_many: usize) -> Vec<String> {
             last_seen_at: now,
             expires_at: now + 3600,
             revoked_at: None,
+            end_cause: None,
         };
         app.state.sessions.create(&session, None).await.unwrap();
         ids.push(session.id);

@@ -353,6 +353,7 @@ impl TestApp {
             position: "",
             location: "",
             bio: "",
+            expires_at: None,
         };
         jwt_cookie_lab::store::users::insert(&self.state.db, &new, 0)
             .await

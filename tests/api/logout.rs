@@ -74,7 +74,8 @@ async fn the_logout_form_returns_to_the_login_page_with_a_notice() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         response.headers()[header::LOCATION],
-        "/login?notice=logged-out"
+        "/login?notice=logged-out&lang=en",
+        "the login page in the language the user was reading"
     );
     assert_eq!(set_cookies(&response)["access_jwt"].value(), "");
     let page = app.text("/login?notice=logged-out").await;

@@ -1,6 +1,7 @@
 //! HTTP tests against the real server. One binary, many modules, so it links once.
 
 mod bad_input;
+mod class;
 mod concurrency;
 mod cors;
 mod crowds;

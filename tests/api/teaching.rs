@@ -4,7 +4,9 @@ use reqwest::StatusCode;
 use reqwest::header;
 use time::Duration;
 
-use crate::helpers::{Jar, claims, page, set_cookies, spawn, spawn_with, timeline};
+use crate::helpers::{
+    DEMO_PASSWORD, DEMO_USER, Jar, claims, page, set_cookies, spawn, spawn_with, timeline,
+};
 
 #[tokio::test]
 async fn the_inspector_shows_every_part_but_never_a_whole_token() {
@@ -173,7 +175,10 @@ async fn expire_my_access_token_shows_the_refresh_on_the_next_load() {
     );
     let response = app.post("/demo/expire-access", &jar, true).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()[header::LOCATION], "/userinfo#timeline");
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/userinfo?lesson=refresh#timeline"
+    );
     let cookie = set_cookies(&response)["access_jwt"].clone();
     let c = claims(cookie.value());
     let now = app.clock_now();
@@ -309,7 +314,7 @@ async fn the_sessions_page_draws_each_kept_sessions_lineage() {
         assert!(html.contains(label), "{label}");
     }
     let ko = page(&app, "/sessions?lang=ko", &jar).await;
-    assert!(ko.contains("리프레시 토큰 계보") && ko.contains("버려짐"));
+    assert!(ko.contains("리프레시 토큰 계보") && ko.contains("폐기됨"));
 }
 
 #[tokio::test]
@@ -322,7 +327,7 @@ async fn how_it_works_states_the_lineage_rule_in_both_languages() {
         ),
         (
             "/how-it-works?lang=ko",
-            ["대기", "은퇴", "버리고", "도난이 <strong>아닙니다"],
+            ["대기", "교체", "버리고", "도난이 <strong>아닙니다"],
         ),
     ] {
         let html = app.text(path).await;
@@ -351,13 +356,58 @@ async fn replaying_an_old_refresh_token_ends_the_session() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         response.headers()[header::LOCATION],
-        "/login?notice=reuse-detected"
+        "/demo/theft",
+        "demo mode shows the evidence rather than the login form"
     );
     assert_eq!(
         set_cookies(&response)["refresh_jwt"].value(),
         "",
         "cookies cleared"
     );
+    jar.take(&response);
+    // The evidence: the request's timeline with the theft, and which token came back: the
+    // browser's own, which the thief's refresh had retired.
+    let evidence = page(&app, "/demo/theft", &jar).await;
+    assert!(
+        evidence.contains(r#"data-event="reuse-detected""#),
+        "{evidence}"
+    );
+    let old_jti = claims(&old_refresh)["jti"].as_str().unwrap().to_owned();
+    assert!(
+        evidence.contains(&format!(r#"data-came-back="{}""#, &old_jti[..6])),
+        "{evidence}"
+    );
+    assert!(evidence.contains("<strong>retired</strong>"), "{evidence}");
+    assert!(evidence.contains("<svg"), "the ended session's lineage");
+    // Logged in again in the same browser, the ended session stays on /sessions, with why it
+    // ended and its lineage, for the rest of the lesson.
+    let ended_sid = claims(&old_refresh)["sid"].as_str().unwrap().to_owned();
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .headers(jar.headers())
+        .json(&serde_json::json!({
+            "loginInfo": { "userId": DEMO_USER, "password": DEMO_PASSWORD },
+            "checkedKeepLogin": false
+        }))
+        .send()
+        .await
+        .unwrap();
+    jar.take(&response);
+    let sessions = page(&app, "/sessions", &jar).await;
+    let card = sessions
+        .split(&format!(r#"data-session="{ended_sid}""#))
+        .nth(1)
+        .and_then(|rest| rest.split("</li>").next())
+        .unwrap_or_else(|| panic!("the ended session is listed: {sessions}"));
+    assert!(card.contains("data-ended"), "{card}");
+    assert!(card.contains("data-ended-why"), "{card}");
+    assert!(card.contains("<svg"), "its lineage: {card}");
+    // Another browser has no such evidence.
+    let stranger = app.logged_in(true).await;
+    let response = app.get("/demo/theft", &stranger, true).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Outside demo mode's evidence page, the login form says why.
     let login = app.text("/login?notice=reuse-detected").await;
     assert!(login.contains("ended the whole session"));
     // The button's explanation states the lineage rule, in both languages.
@@ -366,7 +416,11 @@ async fn replaying_an_old_refresh_token_ends_the_session() {
     assert!(en.contains("a token from a branch the session has left"));
     assert!(en.contains("the child you never received is dropped"));
     let ko = page(&app, "/userinfo?lang=ko", &fresh).await;
-    assert!(ko.contains("세션이 떠난 갈래의 토큰"));
+    assert!(ko.contains("세션이 이미 지나온 토큰이 다시 온 것이므로"));
+    assert!(
+        !ko.contains("은퇴") && !ko.contains("갈래"),
+        "natural Korean"
+    );
     assert!(ko.contains("받지 못한 자식 토큰은 버려지고"));
     let revoked = app.sql_i64("SELECT revoked_at FROM sessions", &[]).await;
     assert!(revoked.is_some());
@@ -378,6 +432,19 @@ async fn replaying_an_old_refresh_token_ends_the_session() {
             .await
             .status(),
         StatusCode::BAD_REQUEST
+    );
+    // A browser's form is sent back to the demo buttons, which say what is needed.
+    let response = app.post("/demo/replay-refresh", &unkept, true).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let back = response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(back, "/userinfo?notice=needs-kept#demo");
+    let html = page(&app, &back, &unkept).await;
+    assert!(
+        html.contains(r#"<p class="warning" role="alert">"#),
+        "{html}"
     );
 }
 

@@ -597,6 +597,20 @@ const EXPECTED: [(&str, &str, &str); 16] = [
     ("forged-session", "session", "session"),
 ];
 
+/// How each verdict is worded: a refusal as what went wrong.
+const VERDICT_WORDING: [(&str, &str); 10] = [
+    ("accepted", "Accepted. Every check passed"),
+    ("signature", "The signature does not match"),
+    ("algorithm", "is not the one that key is pinned to"),
+    ("key-id", "kid names no key the server has"),
+    ("key-in-token", "never trusted"),
+    ("type", "typ is not access"),
+    ("audience", "aud is not this service"),
+    ("expiry", "exp has passed: the token has expired"),
+    ("not-before", "nbf is in the future"),
+    ("session", "No such session"),
+];
+
 fn attribute(html: &str, name: &str) -> String {
     html.split(&format!("{name}=\""))
         .nth(1)
@@ -647,6 +661,25 @@ async fn every_attack_meets_its_rule(app: &TestApp, eddsa: bool) {
         };
         assert_eq!(attribute(&html, "data-verdict"), verdict, "{attack}");
         assert_eq!(attribute(&html, "data-rule"), expected, "{attack}");
+        // The verdict says what went wrong (or that everything passed), never what a check
+        // looks for as if it had been met.
+        let said = html
+            .split(r#"<p class="verdict""#)
+            .nth(1)
+            .and_then(|rest| rest.split("</p>").next())
+            .unwrap_or_default();
+        let wording = VERDICT_WORDING
+            .iter()
+            .find(|(rule, _)| *rule == expected)
+            .map(|(_, words)| *words)
+            .unwrap();
+        assert!(said.contains(wording), "{attack}: {said}");
+        let opening = if expected == "accepted" {
+            "Accepted."
+        } else {
+            "Refused. The check that failed:"
+        };
+        assert!(said.contains(opening), "{attack}: {said}");
         assert!(
             html.contains(&format!("data-step=\"{expected}\"")) || expected == "accepted",
             "{attack}: the refusing step is shown"
@@ -736,7 +769,9 @@ async fn the_lab_explains_itself_in_korean() {
         .await
         .unwrap();
     let html = response.text().await.unwrap();
-    assert!(html.contains("헤더의 alg가 그 키에 고정된 알고리즘입니다."));
+    // The refusing check is worded as what went wrong, not as what it checks.
+    assert!(html.contains("헤더의 alg가 그 키에 고정된 알고리즘과 다릅니다."));
+    assert!(!html.contains("헤더의 alg가 그 키에 고정된 알고리즘입니다."));
 }
 
 #[tokio::test]
@@ -745,10 +780,22 @@ async fn the_app_reports_what_another_site_tried_to_that_site_alone() {
     let (_, cross_port) = app.demo_ports.unwrap();
     let other = format!("http://localhost:{cross_port}");
     let jar = app.logged_in(false).await;
+    // The app's link to the other site carries this browser's visit id.
+    let html = app.get("/userinfo", &jar, true).await.text().await.unwrap();
+    let link = format!("{other}/?lang=en&#38;visit=");
+    let at = html
+        .find(&link)
+        .unwrap_or_else(|| panic!("a link to the other site: {html}"))
+        + link.len();
+    let visit: String = html[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    assert_eq!(visit.len(), 32, "{html}");
     // The browser, for the other site's form: no cookie (SameSite=Strict), cross-site.
     let response = app
         .client
-        .post(app.url("/logout"))
+        .post(app.url(&format!("/logout?demo_visit={visit}")))
         .header(header::ORIGIN, &other)
         .header("sec-fetch-site", "cross-site")
         .form(&[("from", "another-site")])
@@ -758,7 +805,7 @@ async fn the_app_reports_what_another_site_tried_to_that_site_alone() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let response = app
         .client
-        .get(app.url("/userinfo"))
+        .get(app.url(&format!("/userinfo?demo_visit={visit}")))
         .header(header::ORIGIN, &other)
         .header("sec-fetch-site", "cross-site")
         .send()
@@ -771,19 +818,24 @@ async fn the_app_reports_what_another_site_tried_to_that_site_alone() {
         "still logged in"
     );
 
-    let report = app
-        .client
-        .get(app.url("/demo/cross-site/report"))
-        .header(header::ORIGIN, &other)
-        .send()
-        .await
-        .unwrap();
+    let report = |visit: String| {
+        app.client
+            .get(app.url(&format!("/demo/cross-site/report?visit={visit}")))
+            .header(header::ORIGIN, &other)
+            .send()
+    };
+    let response = report(visit.clone()).await.unwrap();
     assert_eq!(
-        report.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
         other.as_str()
     );
-    let seen = body_json(report).await;
-    let seen = seen.as_array().unwrap();
+    let answer = body_json(response).await;
+    assert_eq!(
+        answer["loggedIn"], true,
+        "the visitor is logged in to the app"
+    );
+    let seen = answer["seen"].as_array().unwrap();
+    assert_eq!(seen.len(), 2, "this visit's two requests: {answer}");
     let post = seen
         .iter()
         .find(|s| s["method"] == "POST" && s["path"] == "/logout")
@@ -798,6 +850,10 @@ async fn the_app_reports_what_another_site_tried_to_that_site_alone() {
         (get["status"].as_u64(), get["refusedBy"].as_str()),
         (Some(401), Some("samesite"))
     );
+    // Another learner's visit (or none) sees nothing of this one.
+    let stranger = body_json(report("0".repeat(32)).await.unwrap()).await;
+    assert_eq!(stranger["seen"].as_array().unwrap().len(), 0, "{stranger}");
+    assert_eq!(stranger["loggedIn"], serde_json::Value::Null);
     // Nobody else may read it.
     let elsewhere = app
         .client

@@ -131,10 +131,15 @@ async fn an_expired_access_token_without_refresh_is_refused_and_its_cookie_clear
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         response.headers()[header::LOCATION],
-        "/login?notice=expired"
+        "/login?notice=access-expired"
     );
-    let login = app.text("/login?notice=expired").await;
-    assert!(login.contains("Please log in again"));
+    let login = app.text("/login?notice=access-expired").await;
+    assert!(
+        login.contains(
+            "Your access token expired. Without “keep me logged in” there is no refresh token"
+        ),
+        "the login page says why, not just that: {login}"
+    );
 }
 
 #[tokio::test]

@@ -8,6 +8,8 @@
 
 #[path = "../api/bad_input.rs"]
 mod bad_input;
+#[path = "../api/class.rs"]
+mod class;
 #[path = "../api/concurrency.rs"]
 mod concurrency;
 #[path = "../api/cors.rs"]

@@ -421,7 +421,7 @@ async fn the_logout_button_returns_to_login_and_removes_both_cookies() {
     browser.login(&app, DEMO_USER, DEMO_PASSWORD, true).await;
     assert!(browser.cookie("refresh_jwt").await.is_some());
     browser.click_and_wait("[data-action=logout]").await;
-    assert_eq!(browser.path().await, "/login?notice=logged-out");
+    assert_eq!(browser.path().await, "/login?notice=logged-out&lang=en");
     assert_eq!(browser.text(".notice").await, "You have been logged out.");
     assert!(browser.cookie("access_jwt").await.is_none());
     assert!(browser.cookie("refresh_jwt").await.is_none());
@@ -526,7 +526,7 @@ async fn the_demo_expire_button_makes_the_refresh_visible() {
         .value()
         .to_owned();
     browser.click_and_wait("[data-action=expire-access]").await;
-    assert_eq!(browser.path().await, "/userinfo");
+    assert_eq!(browser.path().await, "/userinfo?lesson=refresh");
     for event in [
         "access-expired",
         "refresh-verified",
@@ -545,13 +545,37 @@ async fn the_demo_expire_button_makes_the_refresh_visible() {
     browser.screenshot("demo-expired-and-refreshed").await;
 
     browser.click_and_wait("[data-action=replay-refresh]").await;
-    assert_eq!(browser.path().await, "/login?notice=reuse-detected");
-    assert!(
-        browser
-            .text(".notice")
-            .await
-            .contains("ended the whole session")
-    );
+    // Demo mode lands on the evidence, in a warning's colours, not on the login form.
+    assert_eq!(browser.path().await, "/demo/theft");
+    browser
+        .client()
+        .find(Locator::Css(
+            "#timeline [data-event=reuse-detected].warning",
+        ))
+        .await
+        .expect("the theft in the request's timeline");
+    let card: Value = browser
+        .client()
+        .execute(
+            "return getComputedStyle(document.querySelector('#theft')).backgroundColor",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let notice: Value = browser
+        .client()
+        .execute(
+            "const p = document.createElement('p'); p.className = 'notice'; document.body.append(p); return getComputedStyle(p).backgroundColor",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(card, notice, "not the colours of a success");
+    browser
+        .client()
+        .find(Locator::Css("#came-back [data-came-back]"))
+        .await
+        .expect("which token came back");
     assert!(
         browser.cookie("access_jwt").await.is_none()
             && browser.cookie("refresh_jwt").await.is_none()
@@ -568,7 +592,7 @@ async fn a_lost_answer_and_the_lineage_picture_as_the_browser_shows_them() {
     browser.console().await;
     browser.login(&app, DEMO_USER, DEMO_PASSWORD, true).await;
     browser.click_and_wait("[data-action=lose-answer]").await;
-    assert_eq!(browser.path().await, "/userinfo");
+    assert_eq!(browser.path().await, "/userinfo?lesson=lose-answer");
     for event in ["branch-dropped", "refreshed", "refresh-rotated"] {
         browser
             .client()
@@ -825,3 +849,4 @@ async fn another_site_cannot_read_the_cookies_read_userinfo_or_log_you_out() {
 
 // After the harness and its macro, which it uses.
 mod course_client;
+mod phone;

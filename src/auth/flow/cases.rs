@@ -8,7 +8,7 @@ use crate::auth::tokens::{self, Claims, Issued};
 use crate::error::AppError;
 use crate::lineage::{Branch, Theft};
 use crate::store::sessions::{Confirmation, PresentedRefresh, RefreshOutcome};
-use crate::vocab::Event;
+use crate::vocab::{Detail, Event};
 
 /// Follows the case `decide` picked.
 pub(super) async fn follow(
@@ -22,7 +22,7 @@ pub(super) async fn follow(
         Decision::ServeAndReissueRefresh => Box::pin(serve_and_reissue(request)).await,
         Decision::Refresh => Box::pin(refresh_with_token(request)).await,
         Decision::Reject { clear_cookies } => {
-            Ok(Resolution::rejected(request.events, clear_cookies, false))
+            Ok(Resolution::rejected(request.events, clear_cookies))
         }
     }
 }
@@ -72,7 +72,7 @@ async fn confirm_through_access(
         Ok(Confirmation::SessionEnded) => {
             request.events.push(FlowEvent::new(Event::SessionEnded));
             let events = std::mem::take(&mut request.events);
-            Ok(Err(Resolution::rejected(events, true, false)))
+            Ok(Err(Resolution::rejected(events, true)))
         }
         Err(e) if crate::error::is_unavailable(&e) => {
             tracing::warn!(error = %e, "could not confirm a refresh token now; will on a later request");
@@ -85,7 +85,7 @@ async fn confirm_through_access(
 fn theft_refusal(mut events: Vec<FlowEvent>) -> Resolution {
     events.push(FlowEvent::new(Event::ReuseDetected));
     events.push(FlowEvent::new(Event::SessionRevoked));
-    Resolution::rejected(events, true, true)
+    Resolution::rejected(events, true)
 }
 
 fn authenticated(
@@ -116,7 +116,7 @@ async fn serve(mut request: Request<'_>) -> Result<Resolution, AppError> {
     }
     // `decide` serves only on a valid access token, so its claims are here.
     let Some(access) = request.access.take() else {
-        return Ok(Resolution::rejected(request.events, true, false));
+        return Ok(Resolution::rejected(request.events, true));
     };
     let refresh = request.refresh.take();
     Ok(authenticated(request, access, refresh, None, None))
@@ -131,7 +131,7 @@ async fn serve_and_reissue(mut request: Request<'_>) -> Result<Resolution, AppEr
         Err(refusal) => return Ok(refusal),
     };
     let Some(access) = request.access.take() else {
-        return Ok(Resolution::rejected(request.events, true, false));
+        return Ok(Resolution::rejected(request.events, true));
     };
     if !on_current {
         return Ok(authenticated(request, access, None, None, None));
@@ -147,7 +147,8 @@ async fn serve_and_reissue(mut request: Request<'_>) -> Result<Resolution, AppEr
             None,
             &record,
             request.now_ms,
-            auth.lifetimes.grace_ms(),
+            auth.sessions
+                .grace_ms(&live.session.id, auth.lifetimes.grace_ms()),
         )
         .await?;
     match outcome {
@@ -170,10 +171,10 @@ async fn serve_and_reissue(mut request: Request<'_>) -> Result<Resolution, AppEr
         RefreshOutcome::Grace { .. } => Ok(authenticated(request, access, None, None, None)),
         RefreshOutcome::SessionEnded => {
             request.events.push(FlowEvent::new(Event::SessionEnded));
-            Ok(Resolution::rejected(request.events, true, false))
+            Ok(Resolution::rejected(request.events, true))
         }
         RefreshOutcome::Theft(_) | RefreshOutcome::Unknown => {
-            Ok(Resolution::rejected(request.events, true, false))
+            Ok(Resolution::rejected(request.events, true))
         }
     }
 }
@@ -193,7 +194,9 @@ async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppE
     };
     let child = mint_refresh(auth, &live.user.user_id, &live.session, request.now)?;
     let record = child.record(request.now_ms);
-    let grace_ms = auth.lifetimes.grace_ms();
+    let grace_ms = auth
+        .sessions
+        .grace_ms(&request.live.session.id, auth.lifetimes.grace_ms());
     let outcome = auth
         .sessions
         .refresh(&live, Some(presented), &record, request.now_ms, grace_ms)
@@ -221,14 +224,11 @@ async fn refresh_with_token(mut request: Request<'_>) -> Result<Resolution, AppE
 /// A refresh token this session never issued, or a session that is over.
 fn refresh_refused(mut events: Vec<FlowEvent>, outcome: &RefreshOutcome) -> Resolution {
     let event = match outcome {
-        RefreshOutcome::Unknown => FlowEvent::with(
-            Event::RefreshInvalid,
-            "this session never issued that refresh token",
-        ),
+        RefreshOutcome::Unknown => FlowEvent::with(Event::RefreshInvalid, Detail::NeverIssued),
         _ => FlowEvent::new(Event::SessionEnded),
     };
     events.push(event);
-    Resolution::rejected(events, true, false)
+    Resolution::rejected(events, true)
 }
 
 /// After a refresh: a new access token on the branch of `rjti`, with the new refresh token

@@ -15,15 +15,15 @@ use super::session::NewCookie;
 use super::tokens::{Claims, TokenKind, Verified};
 use crate::error::AppError;
 use crate::lineage::Theft;
-use crate::store::sessions::{LiveSession, Session};
+use crate::store::sessions::{EndCause, LiveSession, Session};
 use crate::store::users::User;
-use crate::vocab::Event;
+use crate::vocab::{Detail, Event};
 
 /// One step the server took, with a stable name (`data-event` in the page) and a detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowEvent {
     pub name: Event,
-    pub detail: Option<String>,
+    pub detail: Option<Detail>,
 }
 
 impl FlowEvent {
@@ -31,10 +31,10 @@ impl FlowEvent {
         Self { name, detail: None }
     }
 
-    fn with(name: Event, detail: impl Into<String>) -> Self {
+    fn with(name: Event, detail: Detail) -> Self {
         Self {
             name,
-            detail: Some(detail.into()),
+            detail: Some(detail),
         }
     }
 }
@@ -59,12 +59,46 @@ impl Identity {
 
 pub enum Verdict {
     Authenticated(Box<Identity>),
-    /// Log in again. `theft`: the session was just ended because a token of it came back from
-    /// a branch that is no longer the session's.
+    /// Log in again, for this reason.
     Rejected {
         clear_cookies: bool,
-        theft: bool,
+        why: Rejection,
     },
+}
+
+/// Why a request must log in again: what the login page tells the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// No token at all (or none of ours).
+    LoginRequired,
+    /// The access token ran out and there is no refresh token (no "keep me logged in").
+    AccessExpired,
+    /// The session ended for this cause (logged out, ended elsewhere, ...).
+    Ended(EndCause),
+    /// A token of the session just came back from a branch it has left: it was ended now.
+    Theft,
+    /// Anything else: the tokens or the session are past their lifetime, or unusable.
+    Expired,
+}
+
+impl Rejection {
+    /// The reason a refusal carries, from what the request's tokens and session came to.
+    fn of(events: &[FlowEvent], found: Option<&LiveSession>, clear_cookies: bool) -> Self {
+        let has = |name: Event| events.iter().any(|e| e.name == name);
+        if has(Event::ReuseDetected) {
+            return Rejection::Theft;
+        }
+        if let Some(cause) = found.and_then(|live| live.session.ended_by()) {
+            return Rejection::Ended(cause);
+        }
+        if has(Event::AccessExpired) && has(Event::RefreshMissing) {
+            return Rejection::AccessExpired;
+        }
+        match clear_cookies {
+            true => Rejection::Expired,
+            false => Rejection::LoginRequired,
+        }
+    }
 }
 
 pub struct Resolution {
@@ -75,16 +109,26 @@ pub struct Resolution {
 }
 
 impl Resolution {
-    fn rejected(events: Vec<FlowEvent>, clear_cookies: bool, theft: bool) -> Self {
+    /// A refusal; its reason is settled by `resolve` once the whole request is known.
+    fn rejected(events: Vec<FlowEvent>, clear_cookies: bool) -> Self {
         Resolution {
             verdict: Verdict::Rejected {
                 clear_cookies,
-                theft,
+                why: Rejection::Expired,
             },
             events,
             new_access: None,
             new_refresh: None,
         }
+    }
+
+    /// A refusal gets its reason (see [`Rejection::of`]); `found`: the session the request
+    /// named, as read.
+    fn settled(mut self, found: Option<&LiveSession>) -> Self {
+        if let Verdict::Rejected { clear_cookies, why } = &mut self.verdict {
+            *why = Rejection::of(&self.events, found, *clear_cookies);
+        }
+        self
     }
 }
 
@@ -98,7 +142,7 @@ async fn end_for_theft(
 ) -> Result<(), AppError> {
     if !already_ended {
         auth.sessions
-            .revoke(&live.session.id, auth.clock.now())
+            .revoke(&live.session.id, auth.clock.now(), EndCause::Reuse)
             .await?;
     }
     tracing::warn!(
@@ -137,13 +181,16 @@ fn check(
         None => (TokenState::Missing, None, FlowEvent::new(missing)),
         Some(Verified::Valid(c)) => (TokenState::Valid, Some(c), FlowEvent::new(verified)),
         Some(Verified::Expired(c)) => {
-            let detail = format!("{} token expired {}s ago", kind.as_str(), now - c.exp);
+            let detail = Detail::ExpiredAgo {
+                kind: kind.as_str(),
+                seconds: now - c.exp,
+            };
             (TokenState::Expired, None, FlowEvent::with(expired, detail))
         }
         Some(Verified::Invalid(why)) => (
             TokenState::Invalid,
             None,
-            FlowEvent::with(invalid, why.to_string()),
+            FlowEvent::with(invalid, Detail::Refused(why.rule())),
         ),
     };
     events.push(event);
@@ -207,11 +254,11 @@ pub async fn resolve(
         if session_state == SessionState::Ended {
             events.push(FlowEvent::new(Event::SessionEnded));
         }
-        return Ok(Resolution::rejected(events, clear_cookies, false));
+        return Ok(Resolution::rejected(events, clear_cookies).settled(found.as_deref()));
     }
     // `decide` never serves without a session; answer as if it had rejected.
     let Some(live) = found else {
-        return Ok(Resolution::rejected(events, true, false));
+        return Ok(Resolution::rejected(events, true).settled(None));
     };
     auth.sessions.touch(&live, now);
     let request = Request {
@@ -224,5 +271,5 @@ pub async fn resolve(
         refresh,
         refresh_raw,
     };
-    cases::follow(decision, request).await
+    Ok(cases::follow(decision, request).await?.settled(None))
 }

@@ -54,6 +54,9 @@ pub struct SessionStore {
     activity: Arc<Activity>,
     /// Cache misses, read together (see `reads`).
     reads: Arc<reads::Reads>,
+    /// Demo mode: sessions whose next refresh is judged as if it came much later (see
+    /// [`SessionStore::next_refresh_without_grace`]).
+    without_grace: Arc<quick_cache::sync::Cache<String, ()>>,
 }
 
 impl SessionStore {
@@ -65,12 +68,30 @@ impl SessionStore {
             Db::Postgres(_) => None,
         };
         Self {
+            without_grace: Arc::new(quick_cache::sync::Cache::new(1000)),
             reads: reads::Reads::new(db.clone()),
             db,
             batch,
             cache: Arc::new(SessionCache::new(ttl, gate_open, memory)),
             activity: Arc::default(),
         }
+    }
+
+    /// Demo mode: the next refresh of `sid` is judged without the grace window for a token
+    /// just used, as if it came long after the last one. The demos that rotate behind the
+    /// browser's back use it, so the lineage keeps true times (nothing is backdated).
+    pub fn next_refresh_without_grace(&self, sid: &str) {
+        self.without_grace.insert(sid.to_owned(), ());
+    }
+
+    /// The grace window for the next refresh of `sid`: `grace_ms`, or none once after
+    /// [`next_refresh_without_grace`](Self::next_refresh_without_grace) (not even a token used
+    /// in the same millisecond is within it).
+    pub fn grace_ms(&self, sid: &str, grace_ms: i64) -> i64 {
+        if self.without_grace.is_empty() || self.without_grace.remove(sid).is_none() {
+            return grace_ms;
+        }
+        i64::MIN
     }
 
     /// "Last seen", noted and written in batches (for the metrics).
@@ -344,10 +365,10 @@ impl SessionStore {
         Ok(confirmation)
     }
 
-    /// Ends a session; its tokens are refused from now on. Ending an ended session is a no-op
-    /// and answers false.
-    pub async fn revoke(&self, sid: &str, now: i64) -> Result<bool, sqlx::Error> {
-        let done = repo::end(&self.db, sid, None, now).await?;
+    /// Ends a session for `cause`; its tokens are refused from now on. Ending an ended session
+    /// is a no-op and answers false.
+    pub async fn revoke(&self, sid: &str, now: i64, cause: EndCause) -> Result<bool, sqlx::Error> {
+        let done = repo::end(&self.db, sid, None, now, cause).await?;
         self.cache.mark_ended(sid);
         Ok(done)
     }
@@ -359,7 +380,7 @@ impl SessionStore {
         sid: &str,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        let done = repo::end(&self.db, sid, Some(user_pk), now).await?;
+        let done = repo::end(&self.db, sid, Some(user_pk), now, EndCause::Revoke).await?;
         if done {
             self.cache.mark_ended(sid);
         }
@@ -388,6 +409,14 @@ impl SessionStore {
         repo::list_active(&self.db, user_pk, now).await
     }
 
+    /// These sessions' rows, live or ended, oldest first.
+    pub async fn rows(&self, ids: &[&str]) -> Result<Vec<Session>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        repo::by_ids(&self.db, ids).await
+    }
+
     /// Every refresh token a session has had, oldest first (for the lineage picture).
     pub async fn lineage_of(&self, sid: &str) -> Result<Vec<LineageEntry>, sqlx::Error> {
         repo::lineage_of(&self.db, sid).await
@@ -396,22 +425,25 @@ impl SessionStore {
     /// Deletes sessions that are over (revoked, or past their absolute lifetime) and refresh
     /// tokens past their expiry, all of them.
     pub async fn prune(&self, now: i64) -> Result<Pruned, sqlx::Error> {
-        self.prune_within(now, None).await
+        self.prune_within(now, now, None).await
     }
 
     /// [`prune`](Self::prune) in bounded steps (see `repo::prune_step`) with a pause between
     /// them, so other writers get the lock in turn; stops once `budget` has passed (then
-    /// `Pruned::more` says there is more to do).
+    /// `Pruned::more` says there is more to do). Sessions ended after `ended_before` stay
+    /// (demo mode keeps them for the lesson).
     pub async fn prune_within(
         &self,
         now: i64,
+        ended_before: i64,
         budget: Option<std::time::Duration>,
     ) -> Result<Pruned, sqlx::Error> {
         let started = std::time::Instant::now();
         let mut total = Pruned::default();
         let mut lineage_from = 0;
         loop {
-            let (step, lineage_next) = repo::prune_step(&self.db, now, lineage_from).await?;
+            let (step, lineage_next) =
+                repo::prune_step(&self.db, now, ended_before, lineage_from).await?;
             lineage_from = lineage_next.unwrap_or(0);
             total = total.and(step);
             if !step.more || budget.is_some_and(|b| started.elapsed() >= b) {

@@ -17,9 +17,18 @@ pub struct Session {
     pub last_seen_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// Why it ended (an [`EndCause`] name), when it was ended rather than ran out of time.
+    #[sqlx(default)]
+    pub end_cause: Option<String>,
 }
 
 impl Session {
+    /// Why it ended, if it was ended (not merely past its lifetime, and not live).
+    pub fn ended_by(&self) -> Option<EndCause> {
+        self.revoked_at?;
+        self.end_cause.as_deref().and_then(EndCause::parse)
+    }
+
     /// Live: not revoked and inside its absolute lifetime.
     pub fn is_active(&self, now: i64) -> bool {
         self.revoked_at.is_none() && now < self.expires_at
@@ -168,9 +177,20 @@ pub enum EndCause {
     RevokeOthers,
     PasswordChange,
     Reuse,
+    /// Demo mode: the teacher reset the class (`jwt-cookie-lab demo reset`).
+    Reset,
 }
 
 impl EndCause {
+    pub const ALL: [EndCause; 6] = [
+        EndCause::Logout,
+        EndCause::Revoke,
+        EndCause::RevokeOthers,
+        EndCause::PasswordChange,
+        EndCause::Reuse,
+        EndCause::Reset,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EndCause::Logout => "logout",
@@ -178,7 +198,12 @@ impl EndCause {
             EndCause::RevokeOthers => "revoke_others",
             EndCause::PasswordChange => "password_change",
             EndCause::Reuse => "reuse",
+            EndCause::Reset => "reset",
         }
+    }
+
+    pub fn parse(name: &str) -> Option<EndCause> {
+        EndCause::ALL.into_iter().find(|c| c.as_str() == name)
     }
 }
 

@@ -3,7 +3,7 @@
 //! accept, and every change that other instances must hear of is announced in its own
 //! transaction.
 
-use super::model::{LineageEntry, LiveSession, NewRefresh, Pruned, Session};
+use super::model::{EndCause, LineageEntry, LiveSession, NewRefresh, Pruned, Session};
 use crate::lineage::{Lineage, State};
 use crate::store::invalidation::{Announce, Invalidation};
 use crate::store::users::User;
@@ -18,6 +18,7 @@ struct SessionUserRow {
     last_seen_at: i64,
     expires_at: i64,
     revoked_at: Option<i64>,
+    end_cause: Option<String>,
     version: i64,
     refresh_current: Option<String>,
     refresh_pending: Option<String>,
@@ -46,6 +47,7 @@ impl SessionUserRow {
                 last_seen_at: self.last_seen_at,
                 expires_at: self.expires_at,
                 revoked_at: self.revoked_at,
+                end_cause: self.end_cause,
             },
             user: self.user,
             lineage: Lineage {
@@ -62,7 +64,8 @@ impl SessionUserRow {
 /// A session, its user and its dropped branches (at most `lineage::MAX_DROPPED`, newest first), in one
 /// indexed read: what a cache miss costs. Each backend joins the branches its own way.
 const FIND_SESSION_SQLITE: &str = "SELECT s.id AS sid, s.keep_logged_in, s.created_at, \
-     s.last_seen_at, s.expires_at, s.revoked_at, s.version, s.refresh_current, s.refresh_pending, \
+     s.last_seen_at, s.expires_at, s.revoked_at, s.end_cause, s.version, s.refresh_current, \
+     s.refresh_pending, \
      (SELECT group_concat(jti, ',' ORDER BY issued_ms DESC) FROM (SELECT jti, issued_ms \
         FROM refresh_lineage WHERE session_id = s.id AND state = 'dropped' \
         ORDER BY issued_ms DESC LIMIT 32)) AS dropped, \
@@ -70,7 +73,8 @@ const FIND_SESSION_SQLITE: &str = "SELECT s.id AS sid, s.keep_logged_in, s.creat
      FROM sessions s JOIN users u ON u.id = s.user_pk WHERE s.id = $1";
 
 const FIND_SESSION_POSTGRES: &str = "SELECT s.id AS sid, s.keep_logged_in, s.created_at, \
-     s.last_seen_at, s.expires_at, s.revoked_at, s.version, s.refresh_current, s.refresh_pending, \
+     s.last_seen_at, s.expires_at, s.revoked_at, s.end_cause, s.version, s.refresh_current, \
+     s.refresh_pending, \
      (SELECT string_agg(jti, ',' ORDER BY issued_ms DESC) FROM (SELECT jti, issued_ms \
         FROM refresh_lineage WHERE session_id = s.id AND state = 'dropped' \
         ORDER BY issued_ms DESC LIMIT 32) d) AS dropped, \
@@ -141,19 +145,26 @@ pub async fn insert(
     })
 }
 
-/// Ends a session (only one of `user_pk`'s, when given) and announces it; false when there was
-/// nothing live to end.
-pub async fn end(db: &Db, sid: &str, user_pk: Option<i64>, now: i64) -> Result<bool, sqlx::Error> {
+/// Ends a session (only one of `user_pk`'s, when given) for `cause` and announces it; false
+/// when there was nothing live to end.
+pub async fn end(
+    db: &Db,
+    sid: &str,
+    user_pk: Option<i64>,
+    now: i64,
+    cause: EndCause,
+) -> Result<bool, sqlx::Error> {
     on_db!(db, pool => {
         let named = pool.named();
         let mut tx = pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE sessions SET revoked_at = $1, version = version + 1 \
+            "UPDATE sessions SET revoked_at = $1, end_cause = $4, version = version + 1 \
              WHERE id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR user_pk = $3)",
         )
         .bind(now)
         .bind(sid)
         .bind(user_pk)
+        .bind(cause.as_str())
         .persistent(named).execute(&mut *tx)
         .await?
         .rows_affected()
@@ -185,13 +196,18 @@ pub async fn end_others(
                 .persistent(named).execute(&mut *tx)
                 .await?;
         }
+        let cause = match new_password_hash {
+            Some(_) => EndCause::PasswordChange,
+            None => EndCause::RevokeOthers,
+        };
         let ended: Vec<String> = sqlx::query_scalar(
-            "UPDATE sessions SET revoked_at = $1, version = version + 1 \
+            "UPDATE sessions SET revoked_at = $1, end_cause = $4, version = version + 1 \
              WHERE user_pk = $2 AND id <> $3 AND revoked_at IS NULL RETURNING id",
         )
         .bind(now)
         .bind(user_pk)
         .bind(keep)
+        .bind(cause.as_str())
         .persistent(named).fetch_all(&mut *tx)
         .await?;
         for sid in &ended {
@@ -200,6 +216,25 @@ pub async fn end_others(
         tx.commit().await?;
         Ok(ended)
     })
+}
+
+/// These sessions' rows, live or not (demo mode shows a learner's ended ones), oldest first.
+pub async fn by_ids(db: &Db, ids: &[&str]) -> Result<Vec<Session>, sqlx::Error> {
+    let columns = "SELECT id, user_pk, keep_logged_in, user_agent, created_at, last_seen_at, \
+         expires_at, revoked_at, end_cause FROM sessions";
+    match db {
+        Db::Sqlite(pool) => {
+            let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            let sql = format!(
+                "{columns} WHERE id IN (SELECT value FROM json_each($1)) ORDER BY created_at"
+            );
+            sqlx::query_as(&sql).bind(ids).fetch_all(pool).await
+        }
+        Db::Postgres(pool) => {
+            let sql = format!("{columns} WHERE id = ANY($1) ORDER BY created_at");
+            sqlx::query_as(&sql).bind(ids).fetch_all(pool).await
+        }
+    }
 }
 
 /// The user's live sessions, newest first.
@@ -248,6 +283,7 @@ const LINEAGE_SCAN: i64 = 20_000;
 pub async fn prune_step(
     db: &Db,
     now: i64,
+    ended_before: i64,
     lineage_from: i64,
 ) -> Result<(Pruned, Option<i64>), sqlx::Error> {
     on_db!(db, pool => {
@@ -264,9 +300,10 @@ pub async fn prune_step(
         .rows_affected();
         let revoked = sqlx::query(
             "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions \
-             WHERE revoked_at IS NOT NULL LIMIT $1)",
+             WHERE revoked_at IS NOT NULL AND revoked_at <= $2 LIMIT $1)",
         )
         .bind(PRUNE_BATCH)
+        .bind(ended_before)
         .persistent(named).execute(&mut *tx)
         .await?
         .rows_affected();

@@ -310,7 +310,8 @@ impl LockedForRefresh {
     }
 }
 
-const MARK_ENDED: &str = "UPDATE sessions SET revoked_at = $1, version = version + 1 WHERE id = $2 AND revoked_at IS NULL";
+const MARK_ENDED: &str = "UPDATE sessions SET revoked_at = $1, end_cause = 'reuse', \
+     version = version + 1 WHERE id = $2 AND revoked_at IS NULL";
 
 /// What a refresh on the locking path did, and what the cache needs to know of it.
 pub struct LockedRefresh {

@@ -25,8 +25,8 @@ use crate::web::cookies::{self, ACCESS_COOKIE};
 use crate::web::routes::Routes;
 use crate::web::state::AppState;
 
-/// Requests remembered for the report.
-const SEEN_MAX: usize = 20;
+/// Requests remembered for the report (of every visit together).
+const SEEN_MAX: usize = 200;
 
 pub fn configure(routes: &mut Routes) {
     routes.add("/demo/cross-site/report", |r| {
@@ -43,9 +43,24 @@ pub fn other_host(host: &str) -> &'static str {
     }
 }
 
-/// The "other site" URL to link to from a page of the app reached at `host` (its `Host`).
-pub fn link(host: &str, port: u16, lang: Lang) -> String {
-    format!("http://{}:{port}/?lang={}", other_host(host), lang.code())
+/// The "other site" URL to link to from a page of the app reached at `host` (its `Host`);
+/// `visit`: the id its requests carry back, so the report shows this browser's alone.
+pub fn link(host: &str, port: u16, lang: Lang, visit: Option<&str>) -> String {
+    let visit = visit.map(|v| format!("&visit={v}")).unwrap_or_default();
+    format!(
+        "http://{}:{port}/?lang={}{visit}",
+        other_host(host),
+        lang.code()
+    )
+}
+
+/// The `demo_visit` (the other site's requests) or `visit` (its report) of a query.
+fn visit_in(query: &str, name: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, v)| k == name && v.len() <= 64)
+        .map(|(_, v)| v)
 }
 
 #[derive(Template)]
@@ -159,8 +174,15 @@ pub fn record(state: &AppState, req: &HttpRequest, res_status: StatusCode, refus
     } else {
         None
     };
+    let at = state.clock.now();
     let seen = Seen {
-        at: state.clock.now(),
+        visit: visit_in(req.query_string(), "demo_visit"),
+        at,
+        time: crate::clock::format_unix(at)
+            .split(' ')
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned(),
         method: req.method().to_string(),
         path: req.path().to_owned(),
         origin: origin.to_owned(),
@@ -177,19 +199,50 @@ pub fn record(state: &AppState, req: &HttpRequest, res_status: StatusCode, refus
     }
 }
 
-/// `GET /demo/cross-site/report`: what the app saw from the other site in the last two
-/// minutes. Readable by that origin only (CORS), and only in demo mode.
+/// What the report tells the other site's page.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    /// Whether the browser of this visit was logged in to the app (its newest session is
+    /// live); `null` for a page opened without the app's link.
+    logged_in: Option<bool>,
+    /// What this visit's requests looked like, oldest first.
+    seen: Vec<Seen>,
+}
+
+/// `GET /demo/cross-site/report?visit=`: what the app saw from this visit of the other site
+/// (the browser that followed the app's link, and no other). Readable by that origin only
+/// (CORS), and only in demo mode.
 pub async fn report(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let demo = demo_only(&state)?;
-    let since = state.clock.now() - 120;
+    let visit = visit_in(req.query_string(), "visit");
+    let learner = visit
+        .as_deref()
+        .and_then(|v| demo.class.learner_of_visit(v));
     let seen: Vec<Seen> = demo
         .cross_site_seen
         .lock()
-        .map(|log| log.iter().filter(|s| s.at >= since).cloned().collect())
+        .map(|log| {
+            log.iter()
+                .filter(|s| visit.is_some() && s.visit == visit)
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default();
+    if let Some(learner) = &learner
+        && !seen.is_empty()
+    {
+        demo.class
+            .done(learner, crate::vocab::LessonStep::CrossSite);
+    }
+    let logged_in = match &learner {
+        Some(learner) => Some(logged_in(&state, &demo.class.sessions_of(learner)).await?),
+        None => None,
+    };
+    let seen = Report { logged_in, seen };
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, "no-store"));
     response.insert_header((header::VARY, "Origin"));
@@ -199,4 +252,14 @@ pub async fn report(
         response.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone()));
     }
     Ok(response.json(seen))
+}
+
+/// Whether the newest of these sessions is live.
+async fn logged_in(state: &AppState, sessions: &[String]) -> Result<bool, AppError> {
+    let Some(newest) = sessions.last() else {
+        return Ok(false);
+    };
+    let now = state.clock.now();
+    let live = state.sessions.find(newest, now).await?;
+    Ok(live.is_some_and(|l| l.session.is_active(now)))
 }

@@ -5,15 +5,17 @@
 
 use actix_web::cookie::Cookie;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::demo_only;
 use crate::auth::session::mint_refresh;
 use crate::auth::tokens::{self, TokenKind};
 use crate::error::AppError;
 use crate::store::sessions::{PresentedRefresh, RefreshOutcome};
+use crate::vocab::LessonStep;
 use crate::web::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE};
 use crate::web::guard::Authenticated;
+use crate::web::negotiate;
 use crate::web::routes::Routes;
 use crate::web::state::AppState;
 
@@ -33,11 +35,37 @@ pub fn configure(routes: &mut Routes) {
         });
 }
 
-fn back_to_userinfo() -> HttpResponse {
+/// Back to `/userinfo`'s timeline, with the banner of the lesson step this demo is for.
+fn back_to_userinfo(step: LessonStep) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/userinfo#timeline"))
+        .insert_header((
+            header::LOCATION,
+            format!("/userinfo?lesson={step}#timeline"),
+        ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish()
+}
+
+/// The demos that need a refresh token, asked of a session without one: back to the page,
+/// whose demo box says why (never a bare 400).
+fn needs_a_kept_session(
+    req: &HttpRequest,
+    auth: &Authenticated,
+) -> Result<Option<HttpResponse>, AppError> {
+    if auth.identity.session().keep_logged_in && auth.refresh_token.is_some() {
+        return Ok(None);
+    }
+    if !negotiate::wants_html(req) {
+        return Err(AppError::BadRequest(
+            "This demo needs a refresh token: log in with “keep me logged in” first.".into(),
+        ));
+    }
+    Ok(Some(
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/userinfo?notice=needs-kept#demo"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+    ))
 }
 
 /// An access cookie holding a correctly signed token whose `exp` has just passed, on the same
@@ -66,8 +94,12 @@ fn expired_access_cookie(
 }
 
 /// Back to `/userinfo` with an expired access token in place of the one in force.
-fn with_expired_access(state: &AppState, auth: &Authenticated) -> Result<HttpResponse, AppError> {
-    let mut response = back_to_userinfo();
+fn with_expired_access(
+    state: &AppState,
+    auth: &Authenticated,
+    step: LessonStep,
+) -> Result<HttpResponse, AppError> {
+    let mut response = back_to_userinfo(step);
     cookies::replace(
         &mut response,
         ACCESS_COOKIE,
@@ -82,16 +114,20 @@ pub async fn expire_access(
     auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
-    with_expired_access(&state, &auth)
+    with_expired_access(&state, &auth, LessonStep::Refresh)
 }
 
 /// "Forget my refresh token": the next load of a kept session shows a new one being issued.
 pub async fn forget_refresh(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    _auth: Authenticated,
+    auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
-    let mut response = back_to_userinfo();
+    if let Some(back) = needs_a_kept_session(&req, &auth)? {
+        return Ok(back);
+    }
+    let mut response = back_to_userinfo(LessonStep::Refresh);
     cookies::replace(
         &mut response,
         REFRESH_COOKIE,
@@ -101,21 +137,21 @@ pub async fn forget_refresh(
 }
 
 /// Has the server refresh with the browser's current refresh token, as if the browser had
-/// sent it, and throws the answer away. `backdated_ms`: when that happened; both demos below
-/// put it just past the grace window, so the next load is judged as it would be much later.
-/// Returns the child's `jti` (the token itself is discarded unseen).
+/// sent it, and throws the answer away. The browser's next refresh is then judged without the
+/// grace window, as it would be much later (the lineage keeps the true times). Returns the
+/// child's `jti` (the token itself is discarded unseen).
 async fn refresh_behind_the_browsers_back(
     state: &AppState,
     auth: &Authenticated,
-    backdated_ms: i64,
 ) -> Result<String, AppError> {
+    let now_ms = state.clock.now_ms();
     let identity = &auth.identity;
     let Some(current) = auth.refresh_token.as_deref() else {
-        return Err(AppError::BadRequest(
+        return Err(AppError::Conflict(
             "There is no refresh token to use: log in with “keep me logged in” first.".into(),
         ));
     };
-    let at = backdated_ms.div_euclid(1000);
+    let at = now_ms.div_euclid(1000);
     let child = mint_refresh(
         state.auth(),
         &identity.user().user_id,
@@ -133,21 +169,20 @@ async fn refresh_behind_the_browsers_back(
         .refresh(
             &identity.live,
             Some(presented),
-            &child.record(backdated_ms),
-            backdated_ms,
+            &child.record(now_ms),
+            now_ms,
             state.config.sessions.grace_ms(),
         )
         .await?;
+    state
+        .sessions
+        .next_refresh_without_grace(&identity.session().id);
     match outcome {
         RefreshOutcome::Issued { .. } => Ok(child.issued.claims.jti),
-        _ => Err(AppError::BadRequest(
+        _ => Err(AppError::Conflict(
             "The server could not use your refresh token just now; reload and try again.".into(),
         )),
     }
-}
-
-fn just_past_the_grace(state: &AppState) -> i64 {
-    state.clock.now_ms() - state.config.sessions.grace_ms() - 1
 }
 
 /// "Lose a refresh answer": the server refreshes with your refresh token and the answer never
@@ -155,26 +190,33 @@ fn just_past_the_grace(state: &AppState) -> i64 {
 /// presents the same refresh token again: the unconfirmed child is dropped, you get a new one,
 /// and nothing is called theft.
 pub async fn lose_answer(
+    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
-    refresh_behind_the_browsers_back(&state, &auth, just_past_the_grace(&state)).await?;
-    with_expired_access(&state, &auth)
+    if let Some(back) = needs_a_kept_session(&req, &auth)? {
+        return Ok(back);
+    }
+    refresh_behind_the_browsers_back(&state, &auth).await?;
+    with_expired_access(&state, &auth, LessonStep::LoseAnswer)
 }
 
 /// "Replay an old refresh token": plays the thief. The server refreshes with a copy of your
-/// refresh token and uses the child it got (so it replaces yours), past the grace window; your
+/// refresh token and uses the child it got (so it replaces yours), judged without the grace window; your
 /// access token is expired, so your browser's next load presents its now retired refresh
 /// token: theft detected, the whole session ends. The thief's token is thrown away; nothing
 /// raw is stored.
 pub async fn replay_refresh(
+    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> Result<HttpResponse, AppError> {
     demo_only(&state)?;
-    let when = just_past_the_grace(&state);
-    let thiefs = refresh_behind_the_browsers_back(&state, &auth, when).await?;
+    if let Some(back) = needs_a_kept_session(&req, &auth)? {
+        return Ok(back);
+    }
+    let thiefs = refresh_behind_the_browsers_back(&state, &auth).await?;
     let now = state.clock.now();
     let Some(live) = state
         .sessions
@@ -183,7 +225,10 @@ pub async fn replay_refresh(
     else {
         return Err(AppError::NotFound);
     };
-    state.sessions.confirm(&live, &thiefs, when).await?;
+    state
+        .sessions
+        .confirm(&live, &thiefs, state.clock.now_ms())
+        .await?;
     // Keep the browser's (now retired) refresh token; only the access token goes.
-    with_expired_access(&state, &auth)
+    with_expired_access(&state, &auth, LessonStep::Replay)
 }

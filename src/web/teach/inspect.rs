@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use crate::clock::{format_span, format_unix};
+use crate::clock::format_unix;
 use crate::i18n::Texts;
 use crate::vocab::{ACCESS_COOKIE, REFRESH_COOKIE};
 
@@ -42,6 +42,16 @@ const CLAIMS: [&str; 9] = [
     "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "typ",
 ];
 
+/// The claims shown: the usual ones, and `rjti` when the token has it (a kept session's access
+/// token).
+fn claim_names(payload: &Value) -> Vec<&'static str> {
+    let mut names = CLAIMS.to_vec();
+    if !payload["rjti"].is_null() {
+        names.push("rjti");
+    }
+    names
+}
+
 fn meaning(t: &'static Texts, part: &str, name: &str) -> &'static str {
     match (part, name) {
         ("header", "alg") => t.explain_alg,
@@ -55,6 +65,7 @@ fn meaning(t: &'static Texts, part: &str, name: &str) -> &'static str {
         (_, "iat") => t.explain_iat,
         (_, "jti") => t.explain_jti,
         (_, "sid") => t.explain_sid,
+        (_, "rjti") => t.explain_rjti,
         (_, "typ") => t.explain_typ,
         _ => "",
     }
@@ -151,11 +162,11 @@ pub fn inspect(
         },
         signature_short: shorten(signature),
         header: rows(t, "header", &HEADER_FIELDS, &header_json),
-        claims: rows(t, "payload", &CLAIMS, &payload_json),
+        claims: rows(t, "payload", &claim_names(&payload_json), &payload_json),
         header_b64,
         payload_b64,
         exp,
-        expires_in: format_span(exp - now),
+        expires_in: t.span(exp - now),
         expired: exp <= now,
         cookie: cookie_attributes(t, max_age),
     }
@@ -168,10 +179,7 @@ fn cookie_attributes(t: &'static Texts, max_age: Option<i64>) -> Vec<CookieAttri
         why,
     };
     let lifetime = match max_age {
-        Some(secs) => attribute(
-            &format!("Max-Age={secs} ({})", format_span(secs)),
-            t.why_max_age,
-        ),
+        Some(secs) => attribute(&format!("Max-Age={secs} ({})", t.span(secs)), t.why_max_age),
         None => attribute(t.session_cookie, t.why_session_cookie),
     };
     vec![

@@ -18,9 +18,9 @@ use super::demo_only;
 use crate::auth::tokens::{self, Claims, Step, TokenKind, Verified};
 use crate::config::{AccessKeys, TokenAlg};
 use crate::error::AppError;
-use crate::i18n::{Lang, describe_attack, describe_rule};
+use crate::i18n::{Lang, describe_attack, describe_rule, describe_rule_failed};
 use crate::lineage::Branch;
-use crate::vocab::{Attack, Rule};
+use crate::vocab::{Attack, LessonStep, Rule};
 use crate::web::chrome::{Chrome, chrome, render};
 use crate::web::guard::Authenticated;
 use crate::web::negotiate;
@@ -340,7 +340,7 @@ async fn session_checks(
     now: i64,
     steps: &mut Vec<Step>,
 ) -> Result<Verdict, AppError> {
-    let mut check = |rule: Rule, passed: bool, detail: String| {
+    let mut check = |rule: Rule, passed: bool, detail: Option<crate::vocab::Detail>| {
         steps.push(Step {
             rule,
             passed,
@@ -354,23 +354,20 @@ async fn session_checks(
     };
     let found = state.sessions.find(&claims.sid, now).await?;
     let live = found.filter(|l| l.user.user_id == claims.sub);
-    if let Some(refused) = check(Rule::Session, live.is_some(), String::new()) {
+    if let Some(refused) = check(Rule::Session, live.is_some(), None) {
         return Ok(refused);
     }
     let Some(live) = live else {
         return Ok(Verdict::Refused(Rule::Session));
     };
-    if let Some(refused) = check(
-        Rule::SessionActive,
-        live.session.is_active(now),
-        String::new(),
-    ) {
+    if let Some(refused) = check(Rule::SessionActive, live.session.is_active(now), None) {
         return Ok(refused);
     }
     if live.session.keep_logged_in {
         let branch = live.lineage.branch_of(claims.rjti.as_deref());
         let on_a_live_branch = branch != Branch::Dropped;
-        if let Some(refused) = check(Rule::Branch, on_a_live_branch, format!("{branch:?}")) {
+        let seen = crate::vocab::Detail::Value(format!("{branch:?}"));
+        if let Some(refused) = check(Rule::Branch, on_a_live_branch, Some(seen)) {
             return Ok(refused);
         }
     }
@@ -433,17 +430,25 @@ fn outcome(lang: Lang, attack: Attack, token: &str, steps: Vec<Step>, verdict: V
         verdict,
         rule_meaning: match verdict {
             Verdict::Accepted => lang.texts().lab_all_passed,
-            Verdict::Refused(rule) => describe_rule(lang, rule),
+            Verdict::Refused(rule) => describe_rule_failed(lang, rule),
         },
         attack_title,
         attack_explanation,
         steps: steps
             .into_iter()
             .map(|s| StepView {
-                meaning: describe_rule(lang, s.rule),
+                meaning: if s.passed {
+                    describe_rule(lang, s.rule)
+                } else {
+                    describe_rule_failed(lang, s.rule)
+                },
                 rule: s.rule,
                 passed: s.passed,
-                detail: s.detail,
+                detail: s
+                    .detail
+                    .as_ref()
+                    .map(|d| crate::i18n::describe_detail(lang, d))
+                    .unwrap_or_default(),
             })
             .collect(),
         header: pretty(&header),
@@ -474,6 +479,7 @@ pub async fn attack(
     let now = state.clock.now();
     let token = forge(&state, &auth, attack, &edits, now)?;
     let (steps, verdict) = judge(&state, &token, now).await?;
+    super::step_done(&state, &req, LessonStep::Lab);
     let lang = chrome(&req, true, "lab").lang;
     let outcome = outcome(lang, attack, &token, steps, verdict);
     lab_page(&req, &state, &auth, edits, Some(outcome))

@@ -22,13 +22,34 @@ pub struct Demo {
     pub client_visits: moka::sync::Cache<String, String>,
     /// The last requests another site made to the app, for the cross-site page's report.
     pub cross_site_seen: std::sync::Mutex<std::collections::VecDeque<Seen>>,
+    /// The learners of the class: their lesson, their sessions, what was caught.
+    pub class: super::class::Class,
+}
+
+impl Demo {
+    /// Forgets what the class did (a teacher's reset): the learners, the copies kept, the
+    /// client's calls, the other site's report.
+    pub fn forget_the_class(&self) {
+        self.class.clear();
+        self.copies.invalidate_all();
+        self.client_calls.invalidate_all();
+        self.client_visits.invalidate_all();
+        if let Ok(mut seen) = self.cross_site_seen.lock() {
+            seen.clear();
+        }
+    }
 }
 
 /// A request that came from another site, as the server saw it.
 #[derive(Clone, Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Seen {
+    /// Which visit of the other site made it (the id in the link the app gave that browser).
+    #[serde(skip)]
+    pub visit: Option<String>,
     pub at: i64,
+    /// `at`, as the page shows it (UTC, hours to seconds).
+    pub time: String,
     pub method: String,
     pub path: String,
     pub origin: String,

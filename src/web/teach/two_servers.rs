@@ -21,7 +21,7 @@ use crate::auth::tokens::{self, Claims, TokenKind, Verified};
 use crate::config::TokenAlg;
 use crate::error::AppError;
 use crate::i18n::{Lang, Texts};
-use crate::vocab::Event;
+use crate::vocab::{Event, LessonStep, Rule};
 use crate::web::chrome::{Chrome, chrome, render};
 use crate::web::cookies;
 use crate::web::guard::Authenticated;
@@ -88,19 +88,22 @@ async fn ask_app(state: &AppState, lang: Lang, token: &str) -> Result<Answer, Ap
             subject: identity.user().user_id.clone(),
         },
         Verdict::Rejected { .. } => {
-            let reason = resolution
-                .events
-                .iter()
-                .rev()
-                .find(|e| e.name != Event::RefreshMissing)
-                .map(|e| {
-                    let what = crate::i18n::describe_event(lang, e.name);
-                    match &e.detail {
-                        Some(detail) => format!("{what} ({detail})"),
-                        None => what.to_owned(),
-                    }
-                })
-                .unwrap_or_default();
+            let events = &resolution.events;
+            let has = |name: Event| events.iter().any(|e| e.name == name);
+            // A token that checks out but is refused was refused by the session check: say
+            // that, not the last good news about the token.
+            let reason = if has(Event::SessionEnded) {
+                crate::i18n::describe_event(lang, Event::SessionEnded).to_owned()
+            } else if has(Event::AccessVerified) {
+                crate::i18n::describe_rule_failed(lang, Rule::Session).to_owned()
+            } else {
+                events
+                    .iter()
+                    .rev()
+                    .find(|e| e.name != Event::RefreshMissing)
+                    .map(|e| crate::i18n::describe_event(lang, e.name).to_owned())
+                    .unwrap_or_default()
+            };
             Answer {
                 server: t.ts_app,
                 stateful: true,
@@ -340,6 +343,13 @@ pub async fn ask_with_copy(
     let token = copy_of(&state, &id)?;
     let lang = chrome(&req, false, "").lang;
     let answers = ask_both(&state, lang, &token).await?;
+    // The step is the trade-off seen: after logout the app refuses the copy, the verifier
+    // that checks only the signature still takes it.
+    let app_refused = answers.iter().any(|a| a.stateful && a.status != 200);
+    let verifier_took = answers.iter().any(|a| !a.stateful && a.status == 200);
+    if app_refused && verifier_took {
+        super::step_done(&state, &req, LessonStep::TwoServers);
+    }
     render_copy(&req, &state, id, &token, None, answers)
 }
 
