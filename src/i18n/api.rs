@@ -7,7 +7,7 @@
 pub const KO: &[(&str, &str)] = &[
     (
         "The body of every error answer to a JSON client, except the course's `401`, which is the\nplain text `Not Authorized`. (For the API description; the answer itself is built in\n`error_response`.)",
-        "JSON 클라이언트에 가는 모든 오류 응답의 본문입니다. 단, 과정의 `401`은 평문 `Not Authorized`입니다. (API 설명용이며, 응답 자체는 `error_response`에서 만들어집니다.)",
+        "JSON 클라이언트에 가는 모든 오류 응답의 본문입니다. 단, 강의에서 쓰는 `401`은 평문 `Not Authorized`입니다. (API 설명용이며, 응답 자체는 `error_response`에서 만들어집니다.)",
     ),
     (
         "What went wrong, in English.",
@@ -36,7 +36,7 @@ pub const KO: &[(&str, &str)] = &[
     ("The login name.", "로그인 이름."),
     (
         "The course's JSON body: `{\"loginInfo\": {\"userId\", \"password\"}, \"checkedKeepLogin\"}`.",
-        "과정의 JSON 본문: `{\"loginInfo\": {\"userId\", \"password\"}, \"checkedKeepLogin\"}`.",
+        "강의에서 쓰는 JSON 본문: `{\"loginInfo\": {\"userId\", \"password\"}, \"checkedKeepLogin\"}`.",
     ),
     (
         "\"Keep me logged in\": a refresh token too, and persistent cookies.",
@@ -48,7 +48,7 @@ pub const KO: &[(&str, &str)] = &[
     ),
     (
         "A password change that went through.",
-        "처리된 비밀번호 변경.",
+        "완료된 비밀번호 변경.",
     ),
     (
         "Every other session of the user ended with it.",
@@ -62,7 +62,7 @@ pub const KO: &[(&str, &str)] = &[
     ),
     (
         "How many sessions \"log out everywhere else\" ended.",
-        "\"다른 곳에서 모두 로그아웃\"으로 끝난 세션 수.",
+        "\"다른 모든 곳에서 로그아웃\"으로 끝난 세션 수.",
     ),
     (
         "One session as the JSON list shows it.",
@@ -91,7 +91,7 @@ pub const KO: &[(&str, &str)] = &[
     ),
     (
         "A user as anyone may see it: never the password hash. Serialises to the course's\n`/userinfo` JSON (which is why it also describes itself for the OpenAPI document).",
-        "누구나 볼 수 있는 사용자 정보: 비밀번호 해시는 절대 없습니다. 과정의 `/userinfo` JSON으로 직렬화됩니다(그래서 OpenAPI 문서용으로 자신을 설명하기도 합니다).",
+        "누구나 볼 수 있는 사용자 정보: 비밀번호 해시는 절대 없습니다. 강의에서 쓰는 `/userinfo` JSON으로 직렬화됩니다(그래서 OpenAPI 문서용으로 자신을 설명하기도 합니다).",
     ),
     (
         "The access token, in the HttpOnly cookie the login set.",
@@ -112,7 +112,7 @@ pub const KO: &[(&str, &str)] = &[
     ("public, max-age=300", "public, max-age=300"),
     (
         "This server signs with HS256: nothing public to publish.",
-        "이 서버는 HS256으로 서명합니다: 공개할 것이 없습니다.",
+        "이 서버는 HS256으로 서명하므로 공개할 키가 없습니다.",
     ),
     (
         "The public keys of access tokens (EdDSA). With HS256 the key is a shared secret, and a\nsecret is never published: the answer is then `404`.",
@@ -150,14 +150,14 @@ pub const KO: &[(&str, &str)] = &[
         "Too many failures for this account or from this address.",
         "이 계정 또는 이 주소에서 실패가 너무 많습니다.",
     ),
-    ("Seconds to wait.", "기다릴 초."),
+    ("Seconds to wait.", "기다려야 할 시간(초)."),
     (
         "The database is unavailable, or too many passwords are waiting to be checked.",
         "데이터베이스를 쓸 수 없거나, 확인을 기다리는 비밀번호가 너무 많습니다.",
     ),
     (
         "Logs in. JSON clients get the course's contract: `302` to `/userinfo` with the cookies, or\n`401 Not Authorized`. (Browsers post the form, `application/x-www-form-urlencoded` with the\nsame names, and get `303` or the form again.)",
-        "로그인합니다. JSON 클라이언트는 과정의 약속대로 쿠키와 함께 `/userinfo`로 가는 `302`, 또는 `401 Not Authorized`를 받습니다. (브라우저는 같은 이름으로 `application/x-www-form-urlencoded` 폼을 보내고 `303` 또는 다시 폼을 받습니다.)",
+        "로그인합니다. JSON 클라이언트는 강의에서 정한 규약대로 쿠키와 함께 `/userinfo`로 가는 `302`, 또는 `401 Not Authorized`를 받습니다. (브라우저는 같은 이름으로 `application/x-www-form-urlencoded` 폼을 보내고 `303` 또는 다시 폼을 받습니다.)",
     ),
     (
         "Logged out (Reset Content, no body).",
@@ -204,7 +204,7 @@ pub const KO: &[(&str, &str)] = &[
     ),
     (
         "Seconds to wait before asking again.",
-        "다시 묻기 전에 기다릴 초.",
+        "다시 묻기 전에 기다릴 시간(초).",
     ),
     (
         "Readiness: `200` when the database answers and (on PostgreSQL) the invalidation listener is\nconnected, so this instance both serves and hears of every logout; `503` otherwise.",
@@ -225,7 +225,7 @@ pub const KO: &[(&str, &str)] = &[
     ("How many sessions were ended.", "끝난 세션 수."),
     (
         "\"Log out everywhere else\": ends every session of the user but this one.",
-        "\"다른 곳에서 모두 로그아웃\": 이 세션을 뺀 사용자의 모든 세션을 끝냅니다.",
+        "\"다른 모든 곳에서 로그아웃\": 이 세션을 뺀 사용자의 모든 세션을 끝냅니다.",
     ),
     (
         "A session id, from GET /sessions.",
@@ -240,7 +240,7 @@ pub const KO: &[(&str, &str)] = &[
         "Ends one of the user's own sessions. Another user's session, or one that does not exist,\nis a 404: the answer must not reveal which session ids exist.",
         "사용자 자신의 세션 하나를 끝냅니다. 다른 사용자의 세션이나 없는 세션은 `404`입니다: 어떤 세션 ID가 있는지 응답이 드러내면 안 되기 때문입니다.",
     ),
-    ("Created and logged in.", "만들어지고 로그인됨."),
+    ("Created and logged in.", "계정이 만들어지고 로그인됨."),
     (
         "Broken JSON, a missing or unknown field, or a value the rules refuse.",
         "깨진 JSON, 빠졌거나 알 수 없는 필드, 또는 규칙에 맞지 않는 값.",

@@ -81,7 +81,7 @@ pub fn describe_event(lang: Lang, event: Event) -> &'static str {
         ),
         Event::RefreshRotated => (
             "A new refresh token was issued (rotation). It replaces the one you sent once your browser uses it.",
-            "새 리프레시 토큰을 발급했습니다(로테이션). 브라우저가 새 토큰을 사용하면 보낸 토큰을 대신합니다.",
+            "새 리프레시 토큰을 발급했습니다(로테이션). 브라우저가 새 토큰을 쓰면 방금 보낸 토큰은 새 토큰으로 교체됩니다.",
         ),
         Event::RefreshGrace => (
             "Another request (another tab) used this refresh token a moment ago: within the grace window you get a new access token, and no second refresh token.",
@@ -93,7 +93,7 @@ pub fn describe_event(lang: Lang, event: Event) -> &'static str {
         ),
         Event::BranchDropped => (
             "A refresh token issued earlier never showed up (its answer was lost) and its parent came back: that unconfirmed token is dropped. This is not theft.",
-            "앞서 발급한 리프레시 토큰이 한 번도 쓰이지 않았고(응답이 사라짐) 부모 토큰이 다시 왔습니다. 확인되지 않은 그 토큰은 버립니다. 도난이 아닙니다.",
+            "앞서 발급한 리프레시 토큰이 한 번도 쓰이지 않았고(응답이 사라짐) 부모 토큰이 다시 왔습니다. 확인되지 않은 그 토큰은 폐기합니다. 도난이 아닙니다.",
         ),
         Event::RefreshReissued => (
             "This kept session had no usable refresh token, so a new one was issued.",
@@ -101,7 +101,7 @@ pub fn describe_event(lang: Lang, event: Event) -> &'static str {
         ),
         Event::ReuseDetected => (
             "A token from a branch the session has left came back (a retired refresh token, or a token of a dropped branch): a copy exists.",
-            "세션이 이미 지나온 토큰(교체된 리프레시 토큰이나 폐기된 분기의 토큰)이 다시 왔습니다. 누군가 복사본을 가지고 있다는 뜻입니다.",
+            "세션이 이미 떠난 분기의 토큰이 다시 왔습니다(교체된 리프레시 토큰이거나 폐기된 분기의 토큰). 누군가 복사본을 가지고 있다는 뜻입니다.",
         ),
         Event::SessionRevoked => ("The whole session was ended.", "세션 전체를 끝냈습니다."),
         Event::SessionEnded => (
@@ -135,7 +135,7 @@ pub fn describe_attack(lang: Lang, attack: Attack) -> (&'static str, &'static st
             ),
             (
                 "페이로드 바꾸고 서명은 그대로",
-                "나를 “admin”(또는 입력한 값)으로 바꾸고 옛 서명을 유지합니다. 서명은 헤더와 페이로드 전체를 덮으므로 한 글자만 바뀌어도 맞지 않습니다.",
+                "나를 “admin”(또는 입력한 값)으로 바꾸고 원래 서명은 그대로 둡니다. 서명은 헤더와 페이로드 전체에 대한 것이므로 한 글자만 바뀌어도 맞지 않습니다.",
             ),
         ),
         Attack::AlgNone => (
@@ -145,7 +145,7 @@ pub fn describe_attack(lang: Lang, attack: Attack) -> (&'static str, &'static st
             ),
             (
                 "alg: none",
-                "서명이 아예 필요 없다고 주장하는, 가장 오래된 JWT 공격입니다. kid가 가리키는 키는 한 알고리즘에 고정되어 있고 none은 그것이 아닙니다.",
+                "서명이 아예 필요 없다고 주장하는, 가장 오래된 JWT 공격입니다. kid가 가리키는 키는 알고리즘 하나에 고정되어 있고, 그 알고리즘은 none이 아닙니다.",
             ),
         ),
         Attack::GuessedSecret => (
@@ -175,7 +175,7 @@ pub fn describe_attack(lang: Lang, attack: Attack) -> (&'static str, &'static st
             ),
             (
                 "공개 키로 HS256",
-                "알고리즘 혼동: JWKS의 공개 키를 HMAC 비밀 키로 씁니다. 순진한 검증기는 같은 공개 키로 HMAC을 확인해 받아들이겠지만, 여기서는 그 키가 EdDSA에 고정되어 있습니다.",
+                "알고리즘 혼동: JWKS의 공개 키를 HMAC 비밀 키로 씁니다. 허술한 검증기라면 같은 공개 키로 HMAC을 확인해 받아들이겠지만, 여기서는 그 키가 EdDSA에 고정되어 있습니다.",
             ),
         ),
         Attack::OtherKey => (
@@ -195,7 +195,7 @@ pub fn describe_attack(lang: Lang, attack: Attack) -> (&'static str, &'static st
             ),
             (
                 "리프레시 토큰을 액세스 토큰으로",
-                "액세스 토큰 자리에 리프레시 토큰을 냅니다. 리프레시 토큰은 액세스 검사가 모르는 자기만의 키를 쓰고 typ: refresh라고 적혀 있습니다.",
+                "액세스 토큰 자리에 리프레시 토큰을 내밉니다. 리프레시 토큰은 액세스 검사가 모르는 자기만의 키를 쓰고 typ: refresh라고 적혀 있습니다.",
             ),
         ),
         Attack::UnknownKid => (
@@ -215,7 +215,7 @@ pub fn describe_attack(lang: Lang, attack: Attack) -> (&'static str, &'static st
             ),
             (
                 "내 키 가져오기(jwk)",
-                "헤더에 공격자의 공개 키를 넣고 그 개인 키로 서명합니다. 헤더의 키를 믿는 검증기는 무엇이든 받아들입니다. 여기서는 헤더에 키를 담을 수 없습니다.",
+                "헤더에 공격자의 공개 키를 넣고 그 개인 키로 서명합니다. 헤더의 키를 믿는 검증기라면 무엇이든 받아들입니다. 여기서는 헤더에 키를 담을 수 없습니다.",
             ),
         ),
         Attack::JkuHeader => (
@@ -225,7 +225,7 @@ pub fn describe_attack(lang: Lang, attack: Attack) -> (&'static str, &'static st
             ),
             (
                 "내 키 세트 가리키기(jku)",
-                "서버에게 공격자의 URL에서 키를 가져오라고 합니다. 서버는 토큰이 가리키는 키를 절대 가져오지 않습니다.",
+                "서버에 공격자의 URL에서 키를 가져오라고 요구합니다. 서버는 토큰이 가리키는 키를 절대 가져오지 않습니다.",
             ),
         ),
         Attack::WrongType => (
@@ -235,7 +235,7 @@ pub fn describe_attack(lang: Lang, attack: Attack) -> (&'static str, &'static st
             ),
             (
                 "액세스 토큰에 typ: refresh",
-                "진짜 액세스 키로 서명했지만(키가 샜다고 가정) 리프레시 토큰이라고 적혀 있습니다. 토큰은 제자리에서만 받아들여집니다.",
+                "진짜 액세스 키로 서명했지만(키가 샜다고 가정) 리프레시 토큰이라고 적혀 있습니다. 토큰은 종류마다 제자리에서만 통합니다.",
             ),
         ),
         Attack::WrongAudience => (
@@ -294,7 +294,7 @@ pub fn describe_rule(lang: Lang, rule: Rule) -> &'static str {
         ),
         Rule::Structure => (
             "Three Base64URL parts, a JSON header.",
-            "세 개의 Base64URL 조각과 JSON 헤더입니다.",
+            "Base64URL 조각 세 개로 되어 있고 헤더가 JSON입니다.",
         ),
         Rule::KeyInToken => (
             "The header names no key of its own (jwk, jku, x5u, x5c).",
@@ -306,17 +306,17 @@ pub fn describe_rule(lang: Lang, rule: Rule) -> &'static str {
         ),
         Rule::Algorithm => (
             "The header's alg is the one that key is pinned to.",
-            "헤더의 alg가 그 키에 고정된 알고리즘입니다.",
+            "헤더의 alg가 그 키에 고정된 알고리즘과 같습니다.",
         ),
         Rule::Signature => (
             "The signature was made by that key over exactly this header and payload.",
-            "서명이 바로 이 헤더와 페이로드에 대해 그 키로 만들어졌습니다.",
+            "그 키가 바로 이 헤더와 페이로드에 서명했습니다.",
         ),
         Rule::Issuer => ("iss is this server.", "iss가 이 서버입니다."),
         Rule::Audience => ("aud is this service.", "aud가 이 서비스입니다."),
         Rule::Claims => (
             "Every claim is there, with the right type.",
-            "모든 클레임이 올바른 형식으로 있습니다.",
+            "클레임이 모두 있고 형식도 올바릅니다.",
         ),
         Rule::Type => (
             "typ says access: refresh tokens are not accepted here.",
@@ -330,7 +330,7 @@ pub fn describe_rule(lang: Lang, rule: Rule) -> &'static str {
         ),
         Rule::SessionActive => (
             "That session has not been logged out or revoked, and is within its lifetime.",
-            "그 세션이 로그아웃되거나 취소되지 않았고 수명 안에 있습니다.",
+            "그 세션은 로그아웃되거나 취소되지 않았고 수명도 남아 있습니다.",
         ),
         Rule::Branch => (
             "The token is not from a dropped branch of the refresh-token lineage.",
@@ -353,7 +353,7 @@ pub fn describe_rule_failed(lang: Lang, rule: Rule) -> &'static str {
         ),
         Rule::Structure => (
             "It is not three Base64URL parts with a JSON header.",
-            "세 개의 Base64URL 조각과 JSON 헤더로 이루어져 있지 않습니다.",
+            "Base64URL 조각 세 개와 JSON 헤더로 된 형식이 아닙니다.",
         ),
         Rule::KeyInToken => (
             "The header brings a key of its own (jwk, jku, x5u or x5c): never trusted.",
@@ -383,7 +383,7 @@ pub fn describe_rule_failed(lang: Lang, rule: Rule) -> &'static str {
         ),
         Rule::NotBefore => (
             "nbf is in the future: the token is not valid yet.",
-            "nbf가 아직 오지 않았습니다. 토큰을 아직 쓸 수 없습니다.",
+            "nbf 시각이 아직 오지 않았습니다. 아직 유효하지 않은 토큰입니다.",
         ),
         Rule::Expiry => (
             "exp has passed: the token has expired.",
@@ -395,7 +395,7 @@ pub fn describe_rule_failed(lang: Lang, rule: Rule) -> &'static str {
         ),
         Rule::SessionActive => (
             "That session has ended (logged out, revoked) or is past its lifetime.",
-            "그 세션은 끝났습니다(로그아웃, 폐기). 또는 수명이 지났습니다.",
+            "그 세션은 이미 끝났거나(로그아웃, 취소) 수명이 지났습니다.",
         ),
         Rule::Branch => (
             "The token is from a dropped branch of the refresh-token lineage.",
@@ -416,7 +416,7 @@ pub fn describe_detail(lang: Lang, detail: &Detail) -> String {
         Detail::Bytes(n) if ko => format!("{n}바이트"),
         Detail::Bytes(n) => format!("{n} bytes"),
         Detail::AlgMismatch { presented, pinned } if ko => {
-            format!("{presented}(으)로 왔고, 고정된 것은 {pinned}")
+            format!("받은 것은 {presented}, 고정된 것은 {pinned}")
         }
         Detail::AlgMismatch { presented, pinned } => {
             format!("{presented} presented, {pinned} pinned")

@@ -28,7 +28,7 @@ fn words(step: LessonStep) -> [Pair; 4] {
             ),
             (
                 "Two cookies arrive: access_jwt for a day and refresh_jwt for a week, both HttpOnly, Secure and SameSite=Strict.",
-                "쿠키 두 개가 옵니다. 하루짜리 access_jwt와 일주일짜리 refresh_jwt이며, 둘 다 HttpOnly, Secure, SameSite=Strict입니다.",
+                "쿠키 두 개가 옵니다. 하루 동안 유효한 access_jwt와 일주일 동안 유효한 refresh_jwt로, 둘 다 HttpOnly, Secure, SameSite=Strict입니다.",
             ),
             (
                 "Only a kept session has a refresh token, and every step after this one needs it.",
@@ -47,7 +47,7 @@ fn words(step: LessonStep) -> [Pair; 4] {
             ),
             (
                 "A JWT is signed, not encrypted: anyone holding it can read it. What protects it is the signature, and the cookie that keeps scripts away from it.",
-                "JWT는 서명되었을 뿐 암호화되지 않았습니다. 가진 사람은 누구나 읽을 수 있습니다. 지켜 주는 것은 서명과, 스크립트가 손대지 못하게 하는 쿠키입니다.",
+                "JWT는 서명만 되어 있을 뿐 암호화되지 않아서, 가진 사람은 누구나 읽을 수 있습니다. 토큰을 지켜 주는 것은 서명, 그리고 스크립트가 토큰에 손대지 못하게 막는 쿠키입니다.",
             ),
         ],
         LessonStep::Refresh => [
@@ -76,11 +76,11 @@ fn words(step: LessonStep) -> [Pair; 4] {
             ),
             (
                 "The timeline: branch-dropped. The token you never got is dropped, you get a new one, and you stay logged in.",
-                "타임라인에서 branch-dropped를 보세요. 받지 못한 토큰은 버려지고 새 토큰이 오며, 로그인은 그대로입니다.",
+                "타임라인에서 branch-dropped를 보세요. 받지 못한 토큰은 폐기되고 새 토큰이 오며, 로그인은 그대로 유지됩니다.",
             ),
             (
                 "Rotation must survive lost answers, or every flaky network would log people out, or be mistaken for theft.",
-                "토큰 교체는 응답이 사라져도 버텨야 합니다. 그러지 않으면 불안정한 네트워크마다 로그아웃되거나 도난으로 오해받습니다.",
+                "토큰 교체는 응답이 사라져도 문제없이 동작해야 합니다. 그렇지 않으면 네트워크가 불안정할 때마다 사용자가 로그아웃되거나 도난으로 오해받습니다.",
             ),
         ],
         LessonStep::Replay => [
@@ -90,7 +90,7 @@ fn words(step: LessonStep) -> [Pair; 4] {
             ),
             (
                 "Press “Replay an old refresh token”: the server plays a thief who used a copy of your refresh token first.",
-                "“예전 리프레시 토큰 재사용하기”를 누르세요. 서버가 리프레시 토큰 복사본을 먼저 쓴 도둑을 연기합니다.",
+                "“예전 리프레시 토큰 재사용하기”를 누르세요. 서버가 도둑 역할을 맡아 내 리프레시 토큰의 복사본을 먼저 씁니다.",
             ),
             (
                 "The evidence page: reuse-detected, the token that came back and its place in the lineage, and the whole session ended.",
@@ -98,7 +98,7 @@ fn words(step: LessonStep) -> [Pair; 4] {
             ),
             (
                 "A refresh token that was already replaced can only come back from a copy: ending the session locks out the thief and the owner alike, and the owner simply logs in again.",
-                "이미 교체된 리프레시 토큰이 다시 온다면 복사본뿐입니다. 세션을 끝내면 도둑도 주인도 막히고, 주인은 다시 로그인하면 됩니다.",
+                "이미 교체된 리프레시 토큰이 다시 왔다면 복사본에서 나온 것일 수밖에 없습니다. 세션을 끝내면 도둑도 주인도 막히고, 주인은 다시 로그인하면 됩니다.",
             ),
         ],
         LessonStep::TwoServers => [
@@ -109,7 +109,7 @@ fn words(step: LessonStep) -> [Pair; 4] {
             ),
             (
                 "The app refuses the copy at once (401); the stateless verifier still says yes (200) until the token's exp.",
-                "앱은 복사본을 즉시 거부하지만(401), 무상태 검증기는 토큰의 exp까지 계속 받아들입니다(200).",
+                "앱은 복사본을 즉시 거부하지만(401), 무상태 검증 서버는 토큰의 exp까지 계속 받아들입니다(200).",
             ),
             (
                 "Logging out ends a session on the server; a server that only checks signatures cannot know that.",
@@ -139,7 +139,7 @@ fn words(step: LessonStep) -> [Pair; 4] {
             ),
             (
                 "Each attempt blocked, with the defence that stopped it, and what the app saw of your browser's requests.",
-                "시도마다 막혔다는 결과와 막은 방어, 그리고 앱이 내 브라우저의 요청에서 본 것을 보세요.",
+                "시도가 하나하나 막힌 결과와 그것을 막은 방어, 그리고 앱이 내 브라우저의 요청에서 본 내용을 보세요.",
             ),
             (
                 "HttpOnly, SameSite=Strict, CORS and a same-origin check each close one door a malicious page would use.",

@@ -67,7 +67,7 @@ texts! {
     ),
     own_account_hint: (
         "One click: a fresh account of your own, logged in and kept. What you do to it touches nobody else.",
-        "한 번만 누르면 나만의 새 계정이 만들어지고, 로그인 상태가 유지됩니다. 그 계정으로 무엇을 해도 다른 사람에게는 영향이 없습니다.",
+        "한 번만 누르면 나만의 새 계정이 만들어지고 “로그인 상태 유지”로 로그인됩니다. 그 계정으로 무엇을 해도 다른 사람에게는 영향이 없습니다.",
     ),
     own_account_title: (
         "Your own demo account",
@@ -75,15 +75,15 @@ texts! {
     ),
     own_account_intro: (
         "This browser is logged in to it, with “Keep me logged in”, so every demo of the lesson works. To log in again later (after the logout step, say), use:",
-        "이 브라우저는 “로그인 상태 유지”로 이 계정에 로그인되어 있으므로 실습의 모든 실험을 할 수 있습니다. 나중에(예를 들어 로그아웃 단계 뒤에) 다시 로그인할 때는 다음을 쓰세요:",
+        "이 브라우저는 “로그인 상태 유지”로 이 계정에 로그인되어 있으므로 실습의 모든 실험을 해 볼 수 있습니다. 나중에(예를 들어 로그아웃 단계를 마친 뒤) 다시 로그인할 때는 아래 정보를 쓰세요:",
     ),
     own_account_once: (
         "Note them now: the password is shown this once. The account goes away by itself after",
-        "지금 적어 두세요. 비밀번호는 이번 한 번만 보입니다. 이 계정은 다음 시간 뒤에 저절로 사라집니다:",
+        "지금 적어 두세요. 비밀번호는 이번 한 번만 보여 줍니다. 이 계정은 만든 지",
     ),
     own_account_hours: (
         " hours.",
-        "시간.",
+        "시간이 지나면 저절로 사라집니다.",
     ),
     own_account_lesson: (
         "Start the lesson",
@@ -95,11 +95,11 @@ texts! {
     ),
     shared_password: (
         "kimcoding's password cannot be changed in demo mode: the whole class logs in with kimcoding / 1234. Make a demo account of your own on the login page to try a password change.",
-        "데모 모드에서는 kimcoding의 비밀번호를 바꿀 수 없습니다. 반 전체가 kimcoding / 1234로 로그인하기 때문입니다. 비밀번호 바꾸기를 해 보려면 로그인 페이지에서 내 데모 계정을 만드세요.",
+        "데모 모드에서는 kimcoding의 비밀번호를 바꿀 수 없습니다. 반 전체가 kimcoding / 1234로 로그인하기 때문입니다. 비밀번호 변경을 해 보려면 로그인 페이지에서 내 데모 계정을 만드세요.",
     ),
     api_machine: (
         "The machine-readable description, to generate a client from or hold the server to with a fuzzer:",
-        "기계가 읽는 명세입니다. 여기서 클라이언트를 생성하거나 퍼저로 서버가 명세대로 동작하는지 확인할 수 있습니다:",
+        "기계가 읽을 수 있는 명세입니다. 이 명세로 클라이언트를 생성하거나, 퍼저로 서버가 명세대로 동작하는지 검사할 수 있습니다:",
     ),
     api_auth: (
         "Authentication",
@@ -155,7 +155,7 @@ texts! {
     ),
     notice_shared_account: (
         "kimcoding is shared by the whole class: “Log out everywhere else” ended nobody's session, and only this browser's sessions are listed. Your own demo account (on the login page) is yours alone.",
-        "kimcoding은 반 전체가 함께 쓰는 계정입니다. “다른 곳에서 모두 로그아웃”으로 끝낸 세션은 없으며, 이 브라우저의 세션만 보입니다. 로그인 페이지의 내 데모 계정은 나만의 것입니다.",
+        "kimcoding은 반 전체가 함께 쓰는 계정입니다. 그래서 “다른 모든 곳에서 로그아웃”을 눌러도 실제로 끝난 세션은 없고, 목록에도 이 브라우저의 세션만 보입니다. 로그인 페이지에서 만드는 내 데모 계정은 나 혼자 씁니다.",
     ),
     sessions_shared: (
         "kimcoding is shared by the class: only this browser's sessions are shown here, and only they can be ended from here.",
@@ -167,7 +167,7 @@ texts! {
     ),
     ended_revoked: (
         "Ended from another browser or device",
-        "끝남: 다른 브라우저나 기기에서 끝냄",
+        "끝남: 다른 브라우저나 기기에서",
     ),
     ended_password: (
         "Ended: the password was changed",
@@ -191,7 +191,7 @@ texts! {
     ),
     theft_intro: (
         "Your browser presented a refresh token that had already been replaced: only a copy could still have it. The server does not know which of the two holders is the thief, so it ended the whole session, for both of you. You simply log in again; the thief cannot.",
-        "브라우저가 이미 교체된 리프레시 토큰을 보냈습니다. 그 토큰을 아직 가진 것은 복사본뿐입니다. 서버는 두 사람 중 누가 도둑인지 모르므로 세션 전체를 끝냈습니다. 둘 다 막힌 것입니다. 나는 다시 로그인하면 되지만 도둑은 그럴 수 없습니다.",
+        "브라우저가 이미 교체된 리프레시 토큰을 보냈습니다. 이런 토큰은 누군가 복사해 두지 않았다면 다시 나올 수 없습니다. 서버는 둘 중 누가 도둑인지 알 수 없으므로 세션 전체를 끝내 양쪽을 모두 막았습니다. 나는 다시 로그인하면 되지만 도둑은 그럴 수 없습니다.",
     ),
     theft_token_title: (
         "The token that came back",
@@ -203,7 +203,7 @@ texts! {
     ),
     theft_why: (
         "In the drawing below it sits on the session's line, already replaced by its child (which the thief used first). The session's lineage stays on the Sessions page, marked ended, for the rest of the lesson.",
-        "아래 그림의 계보에서 그 토큰을 찾아보세요. 이미 자식 토큰(도둑이 먼저 쓴 것)으로 교체된 토큰입니다. 끝난 이 세션과 계보는 실습이 끝날 때까지 세션 페이지에 남아 있습니다.",
+        "아래 계보 그림에서 그 토큰을 찾아보세요. 이미 자식 토큰(도둑이 먼저 쓴 토큰)으로 교체된 상태입니다. 이 세션의 계보는 ‘끝남’ 표시와 함께 실습이 끝날 때까지 세션 페이지에 남습니다.",
     ),
     theft_login_again: (
         "Log in again",
@@ -215,7 +215,7 @@ texts! {
     ),
     lesson_intro: (
         "Walk these steps in order. The server marks each one done from what your own session really did: nobody else's clicks count, and reloading this page shows where you are.",
-        "순서대로 따라 해 보세요. 서버는 내 세션이 실제로 한 일을 보고 단계마다 완료 표시를 합니다. 다른 사람의 클릭은 세지 않으며, 이 페이지를 새로 고치면 어디까지 왔는지 보입니다.",
+        "순서대로 따라 해 보세요. 서버는 내 세션이 실제로 한 일을 보고 단계마다 완료 표시를 합니다. 다른 사람이 누른 것은 반영되지 않으며, 이 페이지를 새로 고치면 어디까지 했는지 볼 수 있습니다.",
     ),
     lesson_done: (
         "Done",
@@ -223,7 +223,7 @@ texts! {
     ),
     lesson_todo: (
         "To do",
-        "할 일",
+        "미완료",
     ),
     lesson_go: (
         "Go there",
@@ -239,7 +239,7 @@ texts! {
     ),
     lesson_why: (
         "Why:",
-        "왜:",
+        "이유:",
     ),
     lesson_back: (
         "Back to the lesson",
@@ -263,7 +263,7 @@ texts! {
     ),
     footer: (
         "JWTs in HttpOnly cookies, sessions on the server (SQLite or PostgreSQL), written in Rust.",
-        "HttpOnly 쿠키에 담긴 JWT, 서버(SQLite 또는 PostgreSQL)에 저장된 세션, Rust로 작성했습니다.",
+        "HttpOnly 쿠키에 담은 JWT와 서버(SQLite 또는 PostgreSQL)에 저장하는 세션. Rust로 작성했습니다.",
     ),
     back_home: (
         "Back to the start",
@@ -306,11 +306,11 @@ texts! {
     ),
     too_many_attempts: (
         "Too many failed attempts. Try again in",
-        "실패한 시도가 너무 많습니다. 다시 시도하기까지",
+        "실패한 시도가 너무 많습니다.",
     ),
     seconds: (
         "seconds",
-        "초",
+        "초 뒤에 다시 시도해 주세요",
     ),
     notice_logged_out: (
         "You have been logged out.",
@@ -326,19 +326,19 @@ texts! {
     ),
     notice_ended_elsewhere: (
         "This session was ended from another browser or device (on its Sessions page). Log in again to start a new one.",
-        "다른 브라우저나 기기에서(세션 페이지에서) 이 세션을 끝냈습니다. 새로 시작하려면 다시 로그인해 주세요.",
+        "다른 브라우저나 기기의 세션 페이지에서 이 세션을 끝냈습니다. 새 세션을 시작하려면 다시 로그인해 주세요.",
     ),
     notice_ended_password: (
         "The password of this account was changed, which ended every other session, this one too. Log in with the new password.",
-        "이 계정의 비밀번호가 바뀌어서 다른 세션이 모두 끝났고, 이 세션도 끝났습니다. 새 비밀번호로 로그인해 주세요.",
+        "이 계정의 비밀번호가 바뀌면서 이 세션을 비롯한 다른 세션이 모두 끝났습니다. 새 비밀번호로 로그인해 주세요.",
     ),
     notice_access_expired: (
         "Your access token expired. Without “keep me logged in” there is no refresh token to renew it, so the server asks you to log in again.",
-        "액세스 토큰이 만료되었습니다. “로그인 상태 유지”를 고르지 않아 새로 받을 리프레시 토큰이 없으므로 다시 로그인해야 합니다.",
+        "액세스 토큰이 만료되었습니다. “로그인 상태 유지”를 선택하지 않아 토큰을 갱신해 줄 리프레시 토큰이 없으므로, 다시 로그인해야 합니다.",
     ),
     notice_class_reset: (
         "The teacher reset the class: every session ended and the demo accounts are gone. Log in again (kimcoding / 1234, or a new account of your own).",
-        "선생님이 수업을 초기화했습니다. 모든 세션이 끝났고 데모 계정도 지워졌습니다. 다시 로그인해 주세요(kimcoding / 1234, 또는 새 내 계정).",
+        "선생님이 수업을 초기화했습니다. 모든 세션이 끝났고 데모 계정도 지워졌습니다. kimcoding / 1234나 새로 만든 내 데모 계정으로 다시 로그인해 주세요.",
     ),
     notice_signed_up: (
         "Welcome! Your account was created.",
@@ -378,7 +378,7 @@ texts! {
     ),
     timeline_hint: (
         "The server's own steps for the request that made this page, in order.",
-        "이 페이지를 만든 요청에 대해 서버가 밟은 단계를 순서대로 보여 줍니다.",
+        "이 페이지를 만든 요청을 서버가 어떤 단계로 처리했는지 순서대로 보여 줍니다.",
     ),
     sent_by: (
         "The access token came in",
@@ -520,7 +520,7 @@ texts! {
     ),
     three_parts: (
         "A JWT is three Base64URL parts joined by dots: header, payload, signature. Base64URL is an encoding, not encryption: anyone holding the token can read the payload, so nothing secret goes in it. Only the signature, made with a key that never leaves the server, proves the server wrote it.",
-        "JWT는 점으로 이어진 세 개의 Base64URL 조각(헤더, 페이로드, 서명)입니다. Base64URL은 암호화가 아니라 인코딩일 뿐이라 토큰을 가진 사람은 누구나 페이로드를 읽을 수 있으므로 비밀은 넣지 않습니다. 서버 밖으로 나가지 않는 키로 만든 서명만이 서버가 발급했다는 것을 증명합니다.",
+        "JWT는 점으로 이어진 세 개의 Base64URL 조각(헤더, 페이로드, 서명)입니다. Base64URL은 암호화가 아니라 인코딩일 뿐입니다. 토큰을 가진 사람은 누구나 페이로드를 읽을 수 있으니 비밀은 넣지 않습니다. 서버가 발급했음을 증명하는 것은 서버 밖으로 나가지 않는 키로 만든 서명뿐입니다.",
     ),
     claim: (
         "Claim",
@@ -568,11 +568,11 @@ texts! {
     ),
     why_session_cookie: (
         "Without “keep me logged in” the cookie dies when the browser closes.",
-        "“로그인 상태 유지”를 안 했으므로 브라우저를 닫으면 쿠키가 사라집니다.",
+        "“로그인 상태 유지”를 선택하지 않았으므로 브라우저를 닫으면 쿠키가 사라집니다.",
     ),
     why_max_age: (
         "The browser keeps it this long, even across restarts: “keep me logged in”.",
-        "브라우저를 다시 켜도 이 기간 동안 보관합니다: “로그인 상태 유지”.",
+        "“로그인 상태 유지”를 선택했으므로 브라우저를 다시 켜도 이 기간 동안 쿠키를 보관합니다.",
     ),
     explain_iss: (
         "Issuer: who made the token. We refuse tokens from anyone else.",
@@ -604,15 +604,15 @@ texts! {
     ),
     explain_sid: (
         "Our claim: the server-side session this token belongs to. Logout ends it, and the token with it.",
-        "우리가 정한 클레임: 이 토큰이 속한 서버 쪽 세션. 로그아웃하면 세션과 함께 토큰도 끝납니다.",
+        "우리가 정한 클레임: 이 토큰이 속한 서버 쪽 세션. 로그아웃하면 세션이 끝나고 이 토큰도 함께 무효가 됩니다.",
     ),
     explain_rjti: (
         "Our claim, in a kept session's access token: the jti of the refresh token issued with it. It places this access token in the session's refresh-token lineage: an access token whose refresh token was replaced still works until it expires, one from a branch the session dropped is refused as theft.",
-        "우리가 정한 클레임으로, 로그인 상태 유지 세션의 액세스 토큰에 들어갑니다. 함께 발급된 리프레시 토큰의 jti입니다. 이 값으로 액세스 토큰이 세션의 리프레시 토큰 계보 어디에 있는지 압니다. 짝 리프레시 토큰이 교체된 액세스 토큰은 만료될 때까지 통하지만, 세션이 이미 폐기한 분기의 것은 도난으로 보고 거부합니다.",
+        "우리가 정한 클레임으로, 로그인 상태 유지 세션의 액세스 토큰에 들어 있는 값입니다. 함께 발급된 리프레시 토큰의 jti이며, 이 값으로 액세스 토큰이 세션의 리프레시 토큰 계보에서 어디에 있는지 알 수 있습니다. 짝이 되는 리프레시 토큰이 교체되어도 액세스 토큰은 만료될 때까지 쓸 수 있지만, 세션이 폐기한 분기에서 나온 액세스 토큰은 도난으로 보고 거부합니다.",
     ),
     explain_typ: (
         "Our claim: access or refresh. One is never accepted where the other is expected.",
-        "우리가 정한 클레임: access 또는 refresh. 서로의 자리에서는 절대 받아들여지지 않습니다.",
+        "우리가 정한 클레임: access 또는 refresh. 한쪽을 받아야 할 자리에 다른 쪽이 오면 절대 받지 않습니다.",
     ),
     explain_alg: (
         "Algorithm: HS256 (HMAC with SHA-256). The server accepts no other, whatever the header says.",
@@ -620,7 +620,7 @@ texts! {
     ),
     explain_kid: (
         "Key ID: which of the server's keys signed it, so keys can be rotated.",
-        "키 ID: 어떤 서버 키로 서명했는지. 키 교체를 가능하게 합니다.",
+        "키 ID: 서버의 키 중 어느 것으로 서명했는지 알려 주므로, 키를 바꿔 가며 쓸 수 있습니다.",
     ),
     demo_title: (
         "Make it happen",
@@ -644,11 +644,11 @@ texts! {
     ),
     demo_replay_hint: (
         "Replay: a thief refreshes with a copy of your refresh token and uses the child it gets, so the child becomes current and your token retires. Your browser then presents its retired token: a token from a branch the session has left, so the server ends the whole session.",
-        "재사용: 도둑이 복사한 리프레시 토큰으로 갱신하고 받은 자식 토큰을 사용하면 그 자식이 현재 토큰이 되고 내 토큰은 교체됩니다. 그 뒤 브라우저가 교체된 토큰을 내밀면, 세션이 이미 지나온 토큰이 다시 온 것이므로 서버는 세션 전체를 끝냅니다.",
+        "재사용: 도둑이 복사한 리프레시 토큰으로 갱신하고 받은 자식 토큰을 쓰면, 그 자식이 현재 토큰이 되고 내 토큰은 교체됩니다. 그 뒤 내 브라우저가 교체된 토큰을 보내면, 세션이 이미 떠난 분기의 토큰이므로 서버는 세션 전체를 끝냅니다.",
     ),
     demo_needs_kept: (
         "Forgetting, losing and replaying a refresh token need one: this session was started without “Keep me logged in”, so it has none. Log out and log in again with it ticked (or make a demo account of your own) to try them.",
-        "리프레시 토큰을 잊어버리고, 응답을 잃어버리고, 재사용하는 실험에는 리프레시 토큰이 필요합니다. 이 세션은 “로그인 상태 유지” 없이 시작해서 토큰이 없습니다. 로그아웃한 뒤 그것을 켜고 다시 로그인하면(또는 내 데모 계정을 만들면) 해 볼 수 있습니다.",
+        "리프레시 토큰 잊어버리기, 갱신 응답 잃어버리기, 재사용하기 실험에는 리프레시 토큰이 필요합니다. 이 세션은 “로그인 상태 유지” 없이 시작해서 리프레시 토큰이 없습니다. 로그아웃한 뒤 “로그인 상태 유지”를 켜고 다시 로그인하면(또는 내 데모 계정을 만들면) 해 볼 수 있습니다.",
     ),
     via_cookie: (
         "the access_jwt cookie",
@@ -664,7 +664,7 @@ texts! {
     ),
     demo_lose_hint: (
         "Lose: the server refreshes with your refresh token and the answer never reaches you, as on a dropped connection. Your next load presents the same token again: the child you never received is dropped and you get a new one. Nothing is called theft.",
-        "잃어버리기: 서버가 내 리프레시 토큰으로 갱신했지만 연결이 끊긴 것처럼 응답이 도착하지 않습니다. 다음 요청에서 같은 토큰을 다시 내밀면, 받지 못한 자식 토큰은 버려지고 새 토큰을 받습니다. 도난으로 보지 않습니다.",
+        "잃어버리기: 서버가 내 리프레시 토큰으로 갱신했지만, 연결이 끊긴 것처럼 응답이 도착하지 않습니다. 다음 요청에서 같은 토큰을 다시 보내면 받지 못한 자식 토큰은 폐기되고 새 토큰을 받습니다. 이 경우는 도난으로 보지 않습니다.",
     ),
     lineage_title: (
         "Refresh-token lineage",
@@ -672,7 +672,7 @@ texts! {
     ),
     lineage_hint: (
         "Each circle is a refresh token this session has had, oldest on the left (the first characters of its ID and when it was issued; never the token). A new one starts pending and becomes current only when your browser uses it; then its parent retires. A pending one that never arrived is dropped when its parent comes back.",
-        "원 하나가 이 세션이 가졌던 리프레시 토큰 하나이며, 왼쪽이 가장 오래된 것입니다(토큰이 아니라 ID 앞부분과 발급 시각만 보여 줍니다). 새 토큰은 대기 상태로 시작해 브라우저가 사용해야 현재 토큰이 되고, 그때 부모 토큰은 교체됩니다. 도착하지 못한 대기 토큰은 부모가 다시 오면 폐기됩니다.",
+        "원 하나하나가 이 세션이 거쳐 온 리프레시 토큰이며, 왼쪽일수록 오래된 토큰입니다(토큰 자체가 아니라 ID 앞부분과 발급 시각만 보여 줍니다). 새 토큰은 대기 상태로 시작해 브라우저가 사용해야 현재 토큰이 되고, 그때 부모 토큰은 교체됩니다. 도착하지 못한 대기 토큰은 부모가 다시 오면 폐기됩니다.",
     ),
     state_current: (
         "current",
@@ -740,7 +740,7 @@ texts! {
     ),
     ts_copy_hint: (
         "The server keeps the copy in its memory under a random address and never shows the token. Then log out, and send the copy again.",
-        "서버가 복사본을 무작위 주소 아래 메모리에만 보관하며 토큰 자체는 보여 주지 않습니다. 그다음 로그아웃하고 복사본을 다시 보내 보세요.",
+        "서버는 복사본을 무작위 주소에 연결해 메모리에만 보관하고, 토큰 자체는 보여 주지 않습니다. 그다음 로그아웃하고 복사본을 다시 보내 보세요.",
     ),
     ts_mint: (
         "Mint a token with the shared secret",
@@ -748,7 +748,7 @@ texts! {
     ),
     ts_mint_hint: (
         "Signs a token for the user “admin” in a session that never existed, with the secret every HS256 verifier must hold.",
-        "모든 HS256 검증 서버가 가져야 하는 비밀 키로, 존재한 적 없는 세션의 “admin” 사용자 토큰을 서명합니다.",
+        "모든 HS256 검증 서버가 가지고 있어야 하는 비밀 키로, 존재한 적 없는 세션에 속한 “admin” 사용자의 토큰에 서명합니다.",
     ),
     ts_app: (
         "The app (stateful)",
@@ -780,7 +780,7 @@ texts! {
     ),
     ts_copy_intro: (
         "This is what a thief holds: a copy of your access token, shown decoded. The token itself stays on the server.",
-        "도둑이 가진 것은 이것입니다: 내 액세스 토큰의 복사본(풀어서 보여 줌). 토큰 자체는 서버에만 있습니다.",
+        "도둑이 가진 것과 같은 내 액세스 토큰의 복사본을 풀어서 보여 줍니다. 토큰 자체는 서버에만 있습니다.",
     ),
     ts_copy_ask: (
         "Send the copy to both servers",
@@ -808,11 +808,11 @@ texts! {
     ),
     ts_why: (
         "Before logout both servers accept the token. After it, the app refuses the copy at once: it looks the session up and finds it ended. The stateless verifier cannot know that: it has no session store, so it honours the copy until its exp. That is the trade-off. The verifier needs no database and can run anywhere, but it cannot take a token back; the app pays a cached session lookup per request and a write per refresh, and in return logout is real. Short access-token lifetimes bound what stateless services risk.",
-        "로그아웃 전에는 두 서버 모두 토큰을 받아들입니다. 로그아웃 뒤에는 앱이 세션을 찾아보고 끝났다는 것을 알기에 복사본을 즉시 거부합니다. 무상태 검증 서버는 세션 저장소가 없어서 그 사실을 알 수 없으므로 exp까지 복사본을 받아들입니다. 이것이 트레이드오프입니다. 검증 서버는 데이터베이스 없이 어디서든 돌 수 있지만 토큰을 되돌릴 수 없고, 앱은 요청마다 캐시된 세션 조회와 리프레시마다 한 번의 쓰기를 치르는 대신 로그아웃이 진짜가 됩니다. 액세스 토큰 수명을 짧게 하면 무상태 서비스가 지는 위험이 줄어듭니다.",
+        "로그아웃 전에는 두 서버 모두 토큰을 받아들입니다. 로그아웃 뒤에는 앱이 세션을 찾아보고 끝났다는 것을 알기에 복사본을 즉시 거부합니다. 무상태 검증 서버는 세션 저장소가 없어서 그 사실을 알 수 없으므로 exp까지 복사본을 받아들입니다. 이것이 트레이드오프입니다. 검증 서버는 데이터베이스 없이 어디서든 실행할 수 있지만 한번 발급된 토큰을 무를 수 없습니다. 앱은 요청마다 (캐시된) 세션을 조회하고 리프레시마다 한 번 쓰는 비용을 치르는 대신, 로그아웃이 실제로 효력을 가집니다. 액세스 토큰의 수명을 짧게 하면 무상태 서비스가 떠안는 위험도 그만큼으로 제한됩니다.",
     ),
     ts_mint_why: (
         "With a shared secret, every service that verifies tokens can also sign them: the stateless verifier took this forged “admin” token as genuine. The app refused it only because no such session exists. With EdDSA a verifier holds public keys and cannot sign at all, so a leaked verifier does not leak the power to log in as anyone.",
-        "비밀 키를 공유하면 토큰을 검증하는 모든 서비스가 토큰을 만들 수도 있습니다. 무상태 검증 서버는 위조된 “admin” 토큰을 진짜로 받아들였습니다. 앱이 거부한 것은 그런 세션이 없기 때문일 뿐입니다. EdDSA라면 검증 서버는 공개 키만 가지고 있어 서명을 전혀 할 수 없으므로, 검증 서버가 털려도 아무나로 로그인할 힘까지 새지는 않습니다.",
+        "비밀 키를 공유하면 토큰을 검증하는 모든 서비스가 토큰을 만들 수도 있습니다. 무상태 검증 서버는 위조된 “admin” 토큰을 진짜로 받아들였습니다. 앱이 거부한 것은 그런 세션이 없기 때문일 뿐입니다. EdDSA라면 검증 서버는 공개 키만 가지고 있어 서명을 전혀 할 수 없으므로, 검증 서버가 털려도 아무 사용자로나 로그인할 수 있는 능력까지 새어 나가지는 않습니다.",
     ),
     cs_title: (
         "Another site",
@@ -848,7 +848,7 @@ texts! {
     ),
     cs_cookie_leaked: (
         "The app's token cookie is visible here. It should never be.",
-        "앱의 토큰 쿠키가 여기서 보입니다. 절대 그래서는 안 됩니다.",
+        "앱의 토큰 쿠키가 여기서 보입니다. 있어서는 안 되는 일입니다.",
     ),
     cs_cookie_defence: (
         "Cookies belong to the site that set them: another site's page never sees them. And even the app's own pages cannot read access_jwt or refresh_jwt: they are HttpOnly, so a script injected into the app (XSS) could not steal them either.",
@@ -892,7 +892,7 @@ texts! {
     ),
     cs_post_done: (
         "The app accepted it. It should never have.",
-        "앱이 받아들였습니다. 절대 그래서는 안 됩니다.",
+        "앱이 받아들였습니다. 있어서는 안 되는 일입니다.",
     ),
     cs_post_unknown: (
         "The app saw no such request.",
@@ -900,7 +900,7 @@ texts! {
     ),
     cs_post_defence: (
         "SameSite=Strict kept the cookies off the request, and the app's same-origin check (the browser says Sec-Fetch-Site: cross-site) refused it with 403 before any handler ran.",
-        "SameSite=Strict가 요청에서 쿠키를 뺐고, 앱의 같은 출처 확인(브라우저가 Sec-Fetch-Site: cross-site라고 알려 줌)이 처리기가 돌기도 전에 403으로 거부했습니다.",
+        "SameSite=Strict가 요청에서 쿠키를 뺐고, 앱의 같은 출처 확인(브라우저가 Sec-Fetch-Site: cross-site라고 알려 줌)이 핸들러가 실행되기도 전에 403으로 거부했습니다.",
     ),
     cs_same_origin: (
         "same-origin check",
@@ -936,7 +936,7 @@ texts! {
     ),
     cs_no_visit: (
         "This page was not opened from the app's link, so the app cannot tell your attempts from anyone else's, and shows none. Open it from the app's User info page.",
-        "이 페이지를 앱의 링크로 열지 않아서 앱은 내 시도를 다른 사람의 것과 구별할 수 없으므로 아무것도 보여 주지 않습니다. 앱의 내 정보 페이지에서 열어 주세요.",
+        "이 페이지를 앱의 링크로 열지 않았기 때문에, 앱은 내 시도와 다른 사람의 시도를 구별할 수 없어 아무것도 보여 주지 않습니다. 앱의 내 정보 페이지에서 열어 주세요.",
     ),
     cs_logged_out: (
         "You were not logged in to the app when this page tried: there was nothing to steal. Log in there, then open this page again from its link.",
@@ -952,11 +952,11 @@ texts! {
     ),
     cl_title: (
         "The course's client, on another port",
-        "다른 포트에서 도는 강의의 클라이언트",
+        "다른 포트에서 실행되는 강의용 클라이언트",
     ),
     cl_intro: (
         "This page is another origin of the same site as the app: same scheme and host name, another port. Like the course's React client (axios with withCredentials = true), it calls the app's JSON API with fetch(..., { credentials: 'include' }). CORS decides whether this page's script may read the answers; SameSite decides whether the browser sends the cookies, and on the same site it does. The app it calls:",
-        "이 페이지는 앱과 같은 사이트의 다른 출처입니다. 스킴과 호스트 이름은 같고 포트만 다릅니다. 강의의 React 클라이언트(withCredentials = true인 axios)처럼 fetch(..., { credentials: 'include' })로 앱의 JSON API를 부릅니다. 이 페이지의 스크립트가 답을 읽어도 되는지는 CORS가 정하고, 브라우저가 쿠키를 보낼지는 SameSite가 정하는데, 같은 사이트라서 보냅니다. 부르는 앱:",
+        "이 페이지는 앱과 같은 사이트의 다른 출처입니다. 스킴과 호스트 이름은 같고 포트만 다릅니다. 강의의 React 클라이언트(withCredentials = true인 axios)처럼 fetch(..., { credentials: 'include' })로 앱의 JSON API를 호출합니다. 이 페이지의 스크립트가 답을 읽어도 되는지는 CORS가 정하고, 브라우저가 쿠키를 보낼지는 SameSite가 정하는데, 같은 사이트라서 보냅니다. 호출하는 앱:",
     ),
     cl_checking: (
         "Asking the app who you are…",
@@ -976,7 +976,7 @@ texts! {
     ),
     cl_mypage_title: (
         "My page, from /userinfo",
-        "마이페이지, /userinfo에서",
+        "/userinfo에서 가져온 마이페이지",
     ),
     cl_mypage_hint: (
         "The profile below is the JSON the app answered. Reload this page: you stay logged in, because the browser sends the app's cookies with every call from this page.",
@@ -984,7 +984,7 @@ texts! {
     ),
     cl_calls_title: (
         "Every call, as the browser and the app saw it",
-        "요청마다, 브라우저와 앱이 본 그대로",
+        "브라우저와 앱이 본 모든 요청",
     ),
     cl_calls_hint: (
         "The script sees only the status of an answer it is allowed to read. The app reports what the request carried (Origin, Sec-Fetch-Site, whether the cookies came) and which CORS headers it put on the answer, including the preflight the browser sent before the JSON login.",
@@ -1032,11 +1032,11 @@ texts! {
     ),
     lab_intro: (
         "Start from your own access token, pick an attack, change the header or the payload if you like, and send it. The server runs it through the very checks every request meets and shows where it stopped, and why.",
-        "내 액세스 토큰에서 시작해 공격을 고르고, 원하면 헤더나 페이로드를 바꾼 뒤 보내 보세요. 서버는 모든 요청이 거치는 바로 그 검사에 토큰을 통과시키고, 어디서 왜 멈췄는지 보여 줍니다.",
+        "내 액세스 토큰에서 시작해 공격을 고르고, 원하면 헤더나 페이로드를 바꾼 뒤 보내 보세요. 서버는 모든 요청이 거치는 바로 그 검사로 토큰을 확인하고, 어디서 왜 멈췄는지 보여 줍니다.",
     ),
     lab_your_token: (
         "Your access token, decoded",
-        "내 액세스 토큰, 풀어 본 모습",
+        "풀어 본 내 액세스 토큰",
     ),
     lab_your_token_hint: (
         "Header and payload as the server reads them. The token itself is never shown.",
@@ -1068,7 +1068,7 @@ texts! {
     ),
     lab_steps: (
         "The server's checks, in order",
-        "서버의 검사, 순서대로",
+        "서버의 검사 단계(순서대로)",
     ),
     lab_sent: (
         "What was sent",

@@ -327,7 +327,7 @@ async fn how_it_works_states_the_lineage_rule_in_both_languages() {
         ),
         (
             "/how-it-works?lang=ko",
-            ["대기", "교체", "버리고", "도난이 <strong>아닙니다"],
+            ["대기", "교체", "폐기하고", "도난이 <strong>아닙니다"],
         ),
     ] {
         let html = app.text(path).await;
@@ -416,12 +416,12 @@ async fn replaying_an_old_refresh_token_ends_the_session() {
     assert!(en.contains("a token from a branch the session has left"));
     assert!(en.contains("the child you never received is dropped"));
     let ko = page(&app, "/userinfo?lang=ko", &fresh).await;
-    assert!(ko.contains("세션이 이미 지나온 토큰이 다시 온 것이므로"));
+    assert!(ko.contains("세션이 이미 떠난 분기의 토큰이므로"));
     assert!(
         !ko.contains("은퇴") && !ko.contains("갈래"),
         "natural Korean"
     );
-    assert!(ko.contains("받지 못한 자식 토큰은 버려지고"));
+    assert!(ko.contains("받지 못한 자식 토큰은 폐기되고"));
     let revoked = app.sql_i64("SELECT revoked_at FROM sessions", &[]).await;
     assert!(revoked.is_some());
 

@@ -771,7 +771,7 @@ async fn the_lab_explains_itself_in_korean() {
     let html = response.text().await.unwrap();
     // The refusing check is worded as what went wrong, not as what it checks.
     assert!(html.contains("헤더의 alg가 그 키에 고정된 알고리즘과 다릅니다."));
-    assert!(!html.contains("헤더의 alg가 그 키에 고정된 알고리즘입니다."));
+    assert!(!html.contains("헤더의 alg가 그 키에 고정된 알고리즘과 같습니다."));
 }
 
 #[tokio::test]
