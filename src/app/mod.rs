@@ -22,11 +22,11 @@ use crate::auth::password::Passwords;
 use crate::auth::throttle::Throttle;
 use crate::auth::tokens::Tokens;
 use crate::clock::SharedClock;
-use crate::config::{Backend, Config, redact_url};
+use crate::config::{Backend, Config};
 use crate::metrics::Metrics;
 use crate::ops;
+use crate::store::Db;
 use crate::store::sessions::SessionStore;
-use crate::store::{self, Db};
 pub use crate::web::AppState;
 use crate::web::cors::ListedOrigins;
 use crate::web::teach::{self, Demo};
@@ -235,12 +235,7 @@ async fn build_state(
     clock: SharedClock,
     demo_listeners: Option<&servers::DemoListeners>,
 ) -> Result<web::Data<AppState>, StartError> {
-    let db: Db = store::connect(&config).await.map_err(|e| {
-        format!(
-            "cannot open the database {}: {e}",
-            redact_url(&config.database.url)
-        )
-    })?;
+    let db: Db = startup::open_database(&config).await?;
     let cache_ttl = config
         .sessions
         .cache_ttl

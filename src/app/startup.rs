@@ -174,13 +174,19 @@ async fn create_demo_user(db: &Db, passwords: &Passwords, now: i64) -> Result<()
 /// `jwt-cookie-lab demo reset`: the teacher's reset (see `store::class::reset`), with the
 /// shared demo account's password hashed anew, and the account created if it was missing.
 /// Running instances notice within a second (they poll the reset's time).
-pub async fn demo_reset(config: &Config) -> Result<class::Reset, StartError> {
-    let db = store::connect(config).await.map_err(|e| {
+/// The database of `config`, or a start-up error that names it (its password hidden).
+pub(super) async fn open_database(config: &Config) -> Result<Db, StartError> {
+    store::connect(config).await.map_err(|e| {
         format!(
             "cannot open the database {}: {e}",
             redact_url(&config.database.url)
         )
-    })?;
+        .into()
+    })
+}
+
+pub async fn demo_reset(config: &Config) -> Result<class::Reset, StartError> {
+    let db = open_database(config).await?;
     let passwords = Passwords::new().await?;
     let hash = passwords.hash(SecretString::from(DEMO_PASSWORD)).await?;
     let clock = crate::clock::SystemClock;
@@ -238,12 +244,7 @@ pub async fn add_user(
         name: &account.name,
         ..Default::default()
     })?;
-    let db = store::connect(config).await.map_err(|e| {
-        format!(
-            "cannot open the database {}: {e}",
-            redact_url(&config.database.url)
-        )
-    })?;
+    let db = open_database(config).await?;
     let passwords = Passwords::new().await?;
     let now = crate::clock::SystemClock.now();
     match accounts::create(&db, &passwords, account, now).await? {

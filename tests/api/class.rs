@@ -299,19 +299,7 @@ async fn the_lessons_steps_are_marked_from_what_this_learners_session_did() {
     assert!(done(&steps).contains(&"lab"), "{steps:?}");
 
     // A new session in this browser, then a replay: the theft caught.
-    let response = app
-        .client
-        .post(app.url("/login"))
-        .headers(jar.headers())
-        .json(&serde_json::json!({
-            "loginInfo": { "userId": DEMO_USER, "password": DEMO_PASSWORD },
-            "checkedKeepLogin": true
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FOUND);
-    jar.take(&response);
+    app.log_in_again(&mut jar, true).await;
     jar.take(&app.post("/demo/replay-refresh", &jar, true).await);
     let response = app.get("/userinfo", &jar, true).await;
     assert_eq!(response.headers()[header::LOCATION], "/demo/theft");

@@ -337,6 +337,21 @@ impl TestApp {
         jar
     }
 
+    /// Logs the demo user in again from the browser `jar` is (its other cookies, such as demo
+    /// mode's learner id, go along), and keeps the new cookies in it.
+    pub async fn log_in_again(&self, jar: &mut Jar, keep: bool) {
+        let response = self
+            .client
+            .post(self.url("/login"))
+            .headers(jar.headers())
+            .json(&json!({ "loginInfo": { "userId": DEMO_USER, "password": DEMO_PASSWORD }, "checkedKeepLogin": keep }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), StatusCode::FOUND, "login again");
+        jar.take(&response);
+    }
+
     /// Adds a user straight to the database.
     pub async fn add_user(&self, user_id: &str, password: &str) {
         let hash = self

@@ -4,9 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header;
 use time::Duration;
 
-use crate::helpers::{
-    DEMO_PASSWORD, DEMO_USER, Jar, claims, page, set_cookies, spawn, spawn_with, timeline,
-};
+use crate::helpers::{Jar, claims, page, set_cookies, spawn, spawn_with, timeline};
 
 #[tokio::test]
 async fn the_inspector_shows_every_part_but_never_a_whole_token() {
@@ -382,18 +380,7 @@ async fn replaying_an_old_refresh_token_ends_the_session() {
     // Logged in again in the same browser, the ended session stays on /sessions, with why it
     // ended and its lineage, for the rest of the lesson.
     let ended_sid = claims(&old_refresh)["sid"].as_str().unwrap().to_owned();
-    let response = app
-        .client
-        .post(app.url("/login"))
-        .headers(jar.headers())
-        .json(&serde_json::json!({
-            "loginInfo": { "userId": DEMO_USER, "password": DEMO_PASSWORD },
-            "checkedKeepLogin": false
-        }))
-        .send()
-        .await
-        .unwrap();
-    jar.take(&response);
+    app.log_in_again(&mut jar, false).await;
     let sessions = page(&app, "/sessions", &jar).await;
     let card = sessions
         .split(&format!(r#"data-session="{ended_sid}""#))
