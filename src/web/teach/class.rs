@@ -117,7 +117,7 @@ impl Class {
 
     /// Whether session `sid` was started by learner `id`.
     pub fn started_by(&self, sid: &str, id: &str) -> bool {
-        self.by_session.get(sid).is_some_and(|owner| owner == id)
+        self.with(id, |l| l.sessions.iter().any(|s| s == sid))
     }
 
     /// The learner who started session `sid`, if known.
